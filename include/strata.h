@@ -1,0 +1,177 @@
+/*
+ * strata.h - Strata: error-bounded lossy compression of floating-point fields.
+ *
+ * This header is the contract of libstrata. Everything it does not declare is
+ * private. All functions are thread-safe: the library has no global state, and
+ * any number of threads may compress or decompress at once with their own buffers.
+ *
+ * A *field* says what the data is (type, shape, fill value); *params* say how to
+ * code it (bound mode and value, threads). A compressed *stream* is
+ * self-describing: it carries every parameter the decoder needs, a checksum of
+ * its payload and a format version (docs/format.md).
+ *
+ * Error-bound guarantee: for every point that is not NaN, +-Inf or the fill
+ * value, |decompressed - original| <= the absolute bound (computed in double
+ * precision, the way an independent checker computes it). NaN, +-Inf and fill
+ * points come back bit for bit. Lossless mode returns every bit.
+ */
+#ifndef STRATA_H
+#define STRATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(STRATA_DLL_EXPORT)
+#  define STRATA_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#  define STRATA_API __attribute__((visibility("default")))
+#else
+#  define STRATA_API
+#endif
+
+/* ---- versions ------------------------------------------------------------ */
+#define STRATA_VERSION_MAJOR 0
+#define STRATA_VERSION_MINOR 1
+#define STRATA_VERSION_PATCH 0
+#define STRATA_VERSION_NUMBER \
+    (STRATA_VERSION_MAJOR * 10000 + STRATA_VERSION_MINOR * 100 + STRATA_VERSION_PATCH)
+/* Version of the stream format this library writes. It reads every earlier one. */
+#define STRATA_FORMAT_VERSION 1
+
+/*! strata_version_number() :
+ *  @return STRATA_VERSION_NUMBER of the library actually linked. */
+STRATA_API unsigned strata_version_number(void);
+/*! strata_version_string() :
+ *  @return "MAJOR.MINOR.PATCH" of the library actually linked (static string). */
+STRATA_API const char *strata_version_string(void);
+
+/* ---- status codes ---------------------------------------------------------
+ * Every call returns one. Values are pinned: they never change meaning. */
+typedef enum {
+    STRATA_OK = 0,
+    STRATA_ERR_GENERIC = 1,        /* unexpected internal failure */
+    STRATA_ERR_INVALID_ARG = 2,    /* NULL pointer, bad dims, bad bound, bad struct size */
+    STRATA_ERR_UNSUPPORTED = 3,    /* valid request this build or version cannot do */
+    STRATA_ERR_DST_TOO_SMALL = 4,  /* output capacity too small; nothing useful written */
+    STRATA_ERR_CORRUPT = 5,        /* stream malformed: bad magic, sizes, sections, codes */
+    STRATA_ERR_CHECKSUM = 6,       /* stream payload or header fails its checksum */
+    STRATA_ERR_TRUNCATED = 7,      /* stream shorter than its header says */
+    STRATA_ERR_NOMEM = 8,          /* memory allocation failed */
+    STRATA_ERR_VERSION = 9,        /* stream written by a newer, unknown format version */
+    STRATA_ERR_EMPTY = 10,         /* field has no points */
+    STRATA_STATUS_COUNT_           /* not a status; keeps the table in step */
+} strata_status;
+
+/*! strata_status_string() :
+ *  @return a static, human-readable sentence for `status` (never NULL). */
+STRATA_API const char *strata_status_string(strata_status status);
+
+/* ---- field: what the data is --------------------------------------------- */
+typedef enum { STRATA_FLOAT32 = 1, STRATA_FLOAT64 = 2 } strata_dtype;
+
+#define STRATA_MAX_DIMS 4
+
+typedef struct {
+    size_t size;            /* sizeof(strata_field); set by strata_field_init() */
+    strata_dtype dtype;
+    unsigned ndims;         /* 1..4 */
+    size_t dims[STRATA_MAX_DIMS]; /* slowest first (C order, like netCDF); each >= 1 */
+    int has_fill;           /* nonzero: points equal to fill_value are kept exact and
+                               left out of the value range and of prediction */
+    double fill_value;      /* converted to dtype before comparing */
+} strata_field;
+
+/*! strata_field_init() :
+ *  Fills `field` with dtype and shape (dims slowest first) and no fill value.
+ *  Dimensions beyond `ndims` are ignored. */
+STRATA_API void strata_field_init(strata_field *field, strata_dtype dtype,
+                                  unsigned ndims, const size_t *dims);
+
+/*! strata_field_count() :
+ *  @return the number of points of `field` (0 if it is not valid). */
+STRATA_API size_t strata_field_count(const strata_field *field);
+
+/* ---- params: how to code it ---------------------------------------------- */
+typedef enum {
+    STRATA_MODE_ABS = 1,      /* |error| <= bound */
+    STRATA_MODE_REL = 2,      /* |error| <= bound * (max - min over valid points) */
+    STRATA_MODE_LOSSLESS = 3, /* bit-exact; bound ignored */
+    /* 4 (pointwise relative) and 5 (PSNR target) are reserved for later versions */
+} strata_mode;
+
+typedef struct {
+    size_t size;        /* sizeof(strata_params); set by strata_params_init() */
+    strata_mode mode;
+    double bound;       /* > 0 and finite for ABS and REL */
+    int threads;        /* 0: OpenMP's default (OMP_NUM_THREADS); n > 0: at most n.
+                           The stream's bytes do not depend on it. */
+} strata_params;
+
+/*! strata_params_init() :
+ *  Sets REL mode with bound 1e-3 and threads = 0. */
+STRATA_API void strata_params_init(strata_params *params);
+
+/* ---- stream information --------------------------------------------------- */
+typedef struct {
+    unsigned format_version;
+    strata_field field;       /* dtype, dims and fill value as compressed */
+    strata_mode mode;
+    double bound;             /* the user's bound as given */
+    double abs_bound;         /* the absolute bound actually enforced (0 if lossless) */
+    double valid_min, valid_max; /* value range of the valid points (0, 0 if none) */
+    uint64_t raw_size;        /* bytes of the decompressed field */
+    uint64_t stream_size;     /* bytes of the whole stream (header + payload) */
+    unsigned method;          /* 0 stored raw, 1 multilevel interpolation, 2 lossless */
+} strata_stream_info;
+
+/* ---- compression ---------------------------------------------------------- */
+
+/*! strata_compress_bound() :
+ *  @return the largest stream strata_compress() can produce for `field`: the raw
+ *  size plus a small constant. A field that does not compress is stored raw.
+ *  Returns 0 if `field` is invalid. */
+STRATA_API size_t strata_compress_bound(const strata_field *field);
+
+/*! strata_compress() :
+ *  Compresses the points at `src` (C order, native little-endian floats of
+ *  field->dtype) into `dst`, which has room for `dst_capacity` bytes.
+ *  On STRATA_OK, *dst_size holds the stream's size. On any error nothing in
+ *  *dst_size is meaningful and `dst` may hold partial bytes.
+ *  `dst_capacity >= strata_compress_bound(field)` always suffices.
+ *  @return STRATA_OK, or STRATA_ERR_INVALID_ARG (NULLs, bad dims, bound <= 0 or
+ *  not finite, unknown mode or dtype), STRATA_ERR_EMPTY, STRATA_ERR_DST_TOO_SMALL,
+ *  STRATA_ERR_NOMEM. */
+STRATA_API strata_status strata_compress(const strata_field *field, const void *src,
+                                         const strata_params *params,
+                                         void *dst, size_t dst_capacity,
+                                         size_t *dst_size);
+
+/* ---- decompression -------------------------------------------------------- */
+
+/*! strata_read_header() :
+ *  Parses and checks the header of the stream at `src` (`src_size` bytes may be
+ *  only the beginning of the stream; 112 bytes suffice) without decoding.
+ *  @return STRATA_OK and fills *info, or STRATA_ERR_CORRUPT / _CHECKSUM /
+ *  _TRUNCATED / _VERSION / _INVALID_ARG. */
+STRATA_API strata_status strata_read_header(const void *src, size_t src_size,
+                                            strata_stream_info *info);
+
+/*! strata_decompress() :
+ *  Decodes the whole stream at `src` into `dst` (capacity `dst_capacity` bytes,
+ *  at least info.raw_size). `threads` as in strata_params (0: OpenMP default).
+ *  `info` may be NULL; otherwise it receives the stream's description.
+ *  The payload checksum is verified before anything is decoded.
+ *  @return STRATA_OK, or an error; on error the contents of `dst` are undefined
+ *  but nothing outside it is written. */
+STRATA_API strata_status strata_decompress(const void *src, size_t src_size,
+                                           void *dst, size_t dst_capacity,
+                                           int threads, strata_stream_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STRATA_H */

@@ -1,0 +1,37 @@
+/* buf.c - growable byte buffer for building sections. */
+#include <stdlib.h>
+#include "bytes.h"
+
+int strata_buf_reserve(strata_buf *b, size_t extra)
+{
+    if (b->failed) return 0;
+    if (extra <= b->cap - b->size) return 1;
+    size_t want = b->size + extra;
+    if (want < b->size) { b->failed = 1; return 0; }
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < want) cap = cap > SIZE_MAX / 2 ? want : cap * 2;
+    uint8_t *p = realloc(b->data, cap);
+    if (!p) { b->failed = 1; return 0; }
+    b->data = p; b->cap = cap;
+    return 1;
+}
+
+void strata_buf_append(strata_buf *b, const void *src, size_t n)
+{
+    if (n == 0 || !strata_buf_reserve(b, n)) return;
+    memcpy(b->data + b->size, src, n);
+    b->size += n;
+}
+
+void strata_buf_put_varint(strata_buf *b, uint64_t v)
+{
+    uint8_t tmp[10]; int n = 0;
+    do { uint8_t c = v & 0x7f; v >>= 7; tmp[n++] = (uint8_t)(c | (v ? 0x80 : 0)); } while (v);
+    strata_buf_append(b, tmp, (size_t)n);
+}
+
+void strata_buf_free(strata_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}

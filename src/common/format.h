@@ -1,0 +1,61 @@
+/* format.h - stream layout constants and the parsed header (docs/format.md). */
+#ifndef STRATA_FORMAT_H
+#define STRATA_FORMAT_H
+
+#include "internal.h"
+
+#define STRATA_MAGIC "STRA"
+#define STRATA_HEADER_SIZE 112
+#define STRATA_SECTION_HEADER_SIZE 24
+
+enum { STRATA_FLAG_HAS_FILL = 1u };
+#define STRATA_KNOWN_FLAGS (STRATA_FLAG_HAS_FILL)
+
+typedef enum {
+    STRATA_METHOD_RAW = 0,      /* payload: one RAW section, stored */
+    STRATA_METHOD_INTERP = 1,   /* multilevel interpolation + quantization */
+    STRATA_METHOD_LOSSLESS = 2, /* byte-plane delta + zstd */
+    STRATA_METHOD_COUNT_
+} strata_method;
+
+typedef enum {
+    STRATA_SEC_PARAMS = 1,   /* interp: levels, predictors, level bounds */
+    STRATA_SEC_MASK = 2,     /* bitmap of special points (NaN, Inf, fill) */
+    STRATA_SEC_SPECIALS = 3, /* the special points' values, index order */
+    STRATA_SEC_CODES = 4,    /* quantization codes, Huffman segments */
+    STRATA_SEC_UNPRED = 5,   /* exact values of unpredictable points, index order */
+    STRATA_SEC_RAW = 6,      /* field bytes (raw or lossless-transformed) */
+    STRATA_SEC_COUNT_
+} strata_section_id;
+
+typedef enum { STRATA_CODING_STORED = 0, STRATA_CODING_ZSTD = 1 } strata_coding;
+
+/* Header fields as parsed; raw_size and counts are validated by the parser. */
+typedef struct {
+    strata_stream_info info;
+    strata_method method;
+    uint64_t payload_size;
+    uint64_t payload_checksum;
+    size_t count; /* points */
+} strata_header;
+
+/* Writes the header for `h` into dst[0..STRATA_HEADER_SIZE). */
+void strata_header_write(const strata_header *h, uint8_t *dst);
+/* Parses and validates; fills *h. */
+strata_status strata_header_parse(const uint8_t *src, size_t src_size, strata_header *h);
+
+/* One parsed section of a payload: points into the stream. */
+typedef struct {
+    int present;
+    strata_coding coding;
+    uint64_t raw_size;
+    const uint8_t *data;
+    size_t stored_size;
+} strata_section;
+
+/* Splits payload into sections[STRATA_SEC_COUNT_]; rejects unknown ids,
+ * duplicates, unknown codings and sizes past the end. */
+strata_status strata_sections_parse(const uint8_t *payload, size_t size,
+                                    strata_section sections[STRATA_SEC_COUNT_]);
+
+#endif

@@ -1,0 +1,52 @@
+/* internal.h - shared by every stage of libstrata; never installed. */
+#ifndef STRATA_INTERNAL_H
+#define STRATA_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "strata.h"
+
+/* Error propagation in the style of zstd's RETURN_ERROR_IF / FORWARD_IF_ERROR. */
+#define STRATA_RETURN_IF(cond, status) \
+    do { if (cond) return (status); } while (0)
+#define STRATA_FORWARD(expr) \
+    do { strata_status s_fwd_ = (expr); if (s_fwd_ != STRATA_OK) return s_fwd_; } while (0)
+
+#ifdef STRATA_ENABLE_ASSERTIONS
+#  include <assert.h>
+#  define STRATA_ASSERT(c) assert(c)
+#else
+#  define STRATA_ASSERT(c) ((void)0)
+#endif
+
+#if defined(__GNUC__)
+#  define STRATA_INLINE static inline __attribute__((always_inline))
+#  define STRATA_LIKELY(x) __builtin_expect(!!(x), 1)
+#  define STRATA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#  define STRATA_INLINE static inline
+#  define STRATA_LIKELY(x) (x)
+#  define STRATA_UNLIKELY(x) (x)
+#endif
+
+/* Multiplication that reports overflow instead of wrapping (sizes from streams). */
+static inline int strata_mul_overflows(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a) return 1;
+    *out = a * b;
+    return 0;
+}
+
+static inline size_t strata_dtype_size(strata_dtype t)
+{
+    return t == STRATA_FLOAT32 ? 4 : t == STRATA_FLOAT64 ? 8 : 0;
+}
+
+/* Number of threads an OpenMP region should use (params.threads semantics). */
+int strata_thread_count(int requested);
+
+/* 64-bit checksum of a byte range (src/common/checksum.c). */
+uint64_t strata_checksum64(const void *data, size_t size);
+
+#endif

@@ -1,0 +1,54 @@
+/* params_section.h - the PARAMS section of the interpolation method, shared by
+ * both directions so its layout is written down once (format.md, "PARAMS"). */
+#ifndef STRATA_PARAMS_SECTION_H
+#define STRATA_PARAMS_SECTION_H
+
+#include <math.h>
+#include "bytes.h"
+#include "../decompose/grid.h"
+
+#define STRATA_PARAMS_HEAD 16
+#define STRATA_PARAMS_PER_LEVEL 16
+
+static inline int strata_plan_levels(const strata_grid *g) { return g->levels > 0 ? g->levels : 1; }
+
+static inline size_t strata_params_size(const strata_grid *g)
+{
+    return STRATA_PARAMS_HEAD + (size_t)strata_plan_levels(g) * STRATA_PARAMS_PER_LEVEL;
+}
+
+static inline void strata_params_write(const strata_grid *g, const strata_level_plan *plan, uint8_t *p)
+{
+    memset(p, 0, strata_params_size(g));
+    strata_put_u32(p, (uint32_t)g->levels);
+    strata_put_u32(p + 4, STRATA_QUANT_RADIUS);
+    for (int l = 0; l < strata_plan_levels(g); l++) {
+        uint8_t *e = p + STRATA_PARAMS_HEAD + (size_t)l * STRATA_PARAMS_PER_LEVEL;
+        e[0] = plan[l].predictor;
+        memcpy(e + 1, plan[l].order, 4);
+        strata_put_f64(e + 8, plan[l].eb);
+    }
+}
+
+/* Returns 0 if the section does not describe a valid plan for grid g. */
+static inline int strata_params_read(const strata_grid *g, const uint8_t *p, size_t size,
+                                     double abs_bound, strata_level_plan *plan)
+{
+    if (size != strata_params_size(g)) return 0;
+    if (strata_get_u32(p) != (uint32_t)g->levels || strata_get_u32(p + 4) != STRATA_QUANT_RADIUS) return 0;
+    for (int i = 8; i < STRATA_PARAMS_HEAD; i++) if (p[i]) return 0;
+    for (int l = 0; l < strata_plan_levels(g); l++) {
+        const uint8_t *e = p + STRATA_PARAMS_HEAD + (size_t)l * STRATA_PARAMS_PER_LEVEL;
+        if (e[0] >= STRATA_PRED_COUNT_ || e[5] || e[6] || e[7]) return 0;
+        unsigned seen = 0;
+        for (int j = 0; j < 4; j++) { if (e[1 + j] > 3) return 0; seen |= 1u << e[1 + j]; }
+        if (seen != 0xF) return 0;
+        plan[l].predictor = e[0];
+        memcpy(plan[l].order, e + 1, 4);
+        plan[l].eb = strata_get_f64(e + 8);
+        if (!(plan[l].eb > 0) || !(plan[l].eb <= abs_bound) || !isfinite(2.0 * plan[l].eb)) return 0;
+    }
+    return 1;
+}
+
+#endif

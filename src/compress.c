@@ -1,0 +1,181 @@
+/* compress.c - strata_compress(): validate, preprocess, decompose, entropy-code,
+ * and wrap the sections in the container. */
+#include <math.h>
+#include <stdlib.h>
+#include "common/format.h"
+#include "common/params_section.h"
+#include "decompose/grid.h"
+#include "entropy/huffman.h"
+#include "entropy/section.h"
+#include "lossless/lossless.h"
+#include "preprocess/scan.h"
+
+#define ZSTD_LEVEL_CODES 3
+#define ZSTD_LEVEL_BULK 1
+
+size_t strata_compress_bound(const strata_field *f)
+{
+    size_t n = strata_field_count(f), raw;
+    if (!n || !strata_dtype_size(f->dtype) || strata_mul_overflows(n, strata_dtype_size(f->dtype), &raw))
+        return 0;
+    return raw > SIZE_MAX - 256 ? 0 : raw + 256;
+}
+
+static strata_status check_args(const strata_field *f, const void *src, const strata_params *p,
+                                const void *dst, const size_t *dst_size)
+{
+    STRATA_RETURN_IF(!f || !src || !p || !dst || !dst_size, STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(f->size != sizeof *f || p->size != sizeof *p, STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(!strata_dtype_size(f->dtype), STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(f->ndims < 1 || f->ndims > STRATA_MAX_DIMS, STRATA_ERR_INVALID_ARG);
+    for (unsigned i = 0; i < f->ndims; i++) STRATA_RETURN_IF(f->dims[i] == 0, STRATA_ERR_EMPTY);
+    STRATA_RETURN_IF(!strata_compress_bound(f), STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(p->mode < STRATA_MODE_ABS || p->mode > STRATA_MODE_LOSSLESS, STRATA_ERR_INVALID_ARG);
+    if (p->mode != STRATA_MODE_LOSSLESS)
+        STRATA_RETURN_IF(!(p->bound > 0) || !isfinite(p->bound), STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(p->threads < 0, STRATA_ERR_INVALID_ARG);
+    return STRATA_OK;
+}
+
+/* Packs mask bytes into a bitmap, LSB first. */
+static void pack_mask(const uint8_t *mask, size_t n, uint8_t *bits)
+{
+    memset(bits, 0, (n + 7) / 8);
+    for (size_t i = 0; i < n; i++) bits[i >> 3] |= (uint8_t)(mask[i] << (i & 7));
+}
+
+/* Appends the values at points where select(i) holds, in index order. */
+static void append_selected(strata_buf *out, const uint8_t *src, size_t w, size_t n,
+                            const uint8_t *mask, const uint16_t *codes, int want_special)
+{
+    for (size_t i = 0; i < n; i++) {
+        int special = mask && mask[i];
+        if (want_special ? special : (!special && codes[i] == 0)) strata_buf_append(out, src + i * w, w);
+    }
+}
+
+static strata_status encode_interp(const strata_field *f, const void *src, size_t n,
+                                   const uint8_t *mask, size_t specials, double eb, int threads,
+                                   strata_buf *payload)
+{
+    const size_t w = strata_dtype_size(f->dtype);
+    strata_grid g;
+    strata_grid_init(&g, f);
+    strata_level_plan plan[STRATA_MAX_LEVELS];
+    void *work = malloc(n * w);
+    uint16_t *codes = calloc(n, sizeof *codes);
+    uint16_t *sym = malloc((n - specials + 1) * sizeof *sym);
+    strata_status st = STRATA_ERR_NOMEM;
+    if (!work || !codes || !sym) goto done;
+    memcpy(work, src, n * w);
+    if (f->dtype == STRATA_FLOAT32) {
+        strata_interp_plan_f32(&g, work, mask, eb, threads, plan);
+        strata_interp_encode_f32(&g, plan, work, codes, mask, eb, threads);
+    } else {
+        strata_interp_plan_f64(&g, work, mask, eb, threads, plan);
+        strata_interp_encode_f64(&g, plan, work, codes, mask, eb, threads);
+    }
+    free(work); work = NULL;
+
+    uint8_t params[STRATA_PARAMS_HEAD + STRATA_MAX_LEVELS * STRATA_PARAMS_PER_LEVEL];
+    strata_params_write(&g, plan, params);
+    strata_section_append(payload, STRATA_SEC_PARAMS, params, strata_params_size(&g), STRATA_STORE);
+
+    strata_buf tmp = {0};
+    if (specials) {
+        if (strata_buf_reserve(&tmp, (n + 7) / 8)) {
+            pack_mask(mask, n, tmp.data);
+            strata_section_append(payload, STRATA_SEC_MASK, tmp.data, (n + 7) / 8, ZSTD_LEVEL_CODES);
+        }
+        tmp.size = 0;
+        append_selected(&tmp, src, w, n, mask, codes, 1);
+        strata_section_append(payload, STRATA_SEC_SPECIALS, tmp.data, tmp.size, ZSTD_LEVEL_CODES);
+        tmp.size = 0;
+    }
+    size_t nsym = strata_codes_gather(&g, codes, mask, sym);
+    st = strata_huffman_encode(sym, nsym, STRATA_HUFF_SEGMENT, threads, &tmp);
+    if (st == STRATA_OK) {
+        strata_section_append(payload, STRATA_SEC_CODES, tmp.data, tmp.size, ZSTD_LEVEL_CODES);
+        tmp.size = 0;
+        append_selected(&tmp, src, w, n, mask, codes, 0);
+        strata_section_append(payload, STRATA_SEC_UNPRED, tmp.data, tmp.size, ZSTD_LEVEL_BULK);
+        st = tmp.failed || payload->failed ? STRATA_ERR_NOMEM : STRATA_OK;
+    }
+    strata_buf_free(&tmp);
+done:
+    free(work);
+    free(codes);
+    free(sym);
+    return st;
+}
+
+static strata_status encode_lossless(const void *src, size_t n, size_t w, strata_buf *payload)
+{
+    uint8_t *t = malloc(n * w);
+    STRATA_RETURN_IF(!t, STRATA_ERR_NOMEM);
+    strata_lossless_forward(src, n, w, t);
+    strata_section_append(payload, STRATA_SEC_RAW, t, n * w, ZSTD_LEVEL_CODES);
+    free(t);
+    return payload->failed ? STRATA_ERR_NOMEM : STRATA_OK;
+}
+
+strata_status strata_compress(const strata_field *f, const void *src, const strata_params *p,
+                              void *dst, size_t dst_capacity, size_t *dst_size)
+{
+    STRATA_FORWARD(check_args(f, src, p, dst, dst_size));
+    const size_t n = strata_field_count(f), w = strata_dtype_size(f->dtype);
+    const int threads = strata_thread_count(p->threads);
+
+    strata_header h;
+    memset(&h, 0, sizeof h);
+    h.info.field = *f;
+    for (unsigned i = f->ndims; i < STRATA_MAX_DIMS; i++) h.info.field.dims[i] = 0;
+    if (f->has_fill)
+        h.info.field.fill_value = f->dtype == STRATA_FLOAT32 ? (double)(float)f->fill_value : f->fill_value;
+    h.info.mode = p->mode;
+    h.info.bound = p->mode == STRATA_MODE_LOSSLESS ? 0.0 : p->bound;
+
+    strata_buf payload = {0};
+    strata_status st;
+    uint8_t *mask = malloc(n);
+    if (!mask) return STRATA_ERR_NOMEM;
+    strata_scan_result scan;
+    strata_scan(&h.info.field, src, n, mask, threads, &scan);
+    h.info.valid_min = scan.vmin;
+    h.info.valid_max = scan.vmax;
+    double eb = p->mode == STRATA_MODE_ABS ? p->bound
+              : p->mode == STRATA_MODE_REL ? p->bound * (scan.vmax - scan.vmin) : 0.0;
+    if (eb > 0 && isfinite(2.0 * eb)) {
+        h.method = STRATA_METHOD_INTERP;
+        h.info.abs_bound = eb;
+        st = encode_interp(&h.info.field, src, n, scan.specials ? mask : NULL, scan.specials,
+                           eb, threads, &payload);
+    } else {
+        /* Lossless asked for, or a bound of zero width (constant field, no valid
+         * points) where exact coding is the only way to honour it. */
+        h.method = STRATA_METHOD_LOSSLESS;
+        st = encode_lossless(src, n, w, &payload);
+    }
+    free(mask);
+    if (st == STRATA_OK && payload.size >= n * w) {
+        /* Stored raw: the stream never exceeds the input by more than the overhead. */
+        h.method = STRATA_METHOD_RAW;
+        payload.size = 0;
+        strata_section_append(&payload, STRATA_SEC_RAW, src, n * w, STRATA_STORE);
+        if (payload.failed) st = STRATA_ERR_NOMEM;
+    }
+    if (st == STRATA_OK) {
+        h.info.method = h.method;
+        h.payload_size = payload.size;
+        h.payload_checksum = strata_checksum64(payload.data, payload.size);
+        if (dst_capacity < STRATA_HEADER_SIZE || payload.size > dst_capacity - STRATA_HEADER_SIZE) {
+            st = STRATA_ERR_DST_TOO_SMALL;
+        } else {
+            strata_header_write(&h, dst);
+            if (payload.size) memcpy((uint8_t *)dst + STRATA_HEADER_SIZE, payload.data, payload.size);
+            *dst_size = STRATA_HEADER_SIZE + payload.size;
+        }
+    }
+    strata_buf_free(&payload);
+    return st;
+}

@@ -1,0 +1,64 @@
+/* grid.c - 4D view of a field and the level order of its codes. */
+#include "grid.h"
+
+void strata_grid_init(strata_grid *g, const strata_field *f)
+{
+    const unsigned pad = STRATA_MAX_DIMS - f->ndims;
+    size_t maxn = 1;
+    for (unsigned i = 0; i < 4; i++) {
+        g->n[i] = i < pad ? 1 : f->dims[i - pad];
+        if (g->n[i] > maxn) maxn = g->n[i];
+    }
+    g->st[3] = 1;
+    for (int i = 2; i >= 0; i--) g->st[i] = g->st[i + 1] * g->n[i + 1];
+    g->count = g->st[0] * g->n[0];
+    g->levels = 0;
+    while (g->levels < 63 && ((size_t)1 << g->levels) < maxn) g->levels++;
+}
+
+/* Calls BODY(idx) for every point new at level t+1 (stride S = 2^t), raster order:
+ * all coordinates multiples of S and not all multiples of 2S. When the outer
+ * three are all multiples of 2S, the row only holds odd multiples of S. */
+#define STRATA_FOR_LEVEL_POINTS(g, t, BODY)                                            \
+    do {                                                                               \
+        const size_t S_ = (size_t)1 << (t);                                            \
+        for (size_t c0 = 0; c0 < (g)->n[0]; c0 += S_)                                  \
+            for (size_t c1 = 0; c1 < (g)->n[1]; c1 += S_)                              \
+                for (size_t c2 = 0; c2 < (g)->n[2]; c2 += S_) {                        \
+                    const int even_ = ((c0 | c1 | c2) & S_) == 0;                      \
+                    const size_t row_ = c0 * (g)->st[0] + c1 * (g)->st[1] + c2 * (g)->st[2]; \
+                    for (size_t c3 = even_ ? S_ : 0; c3 < (g)->n[3]; c3 += even_ ? 2 * S_ : S_) { \
+                        const size_t idx = row_ + c3;                                  \
+                        BODY;                                                          \
+                    }                                                                  \
+                }                                                                      \
+    } while (0)
+
+size_t strata_codes_gather(const strata_grid *g, const uint16_t *codes,
+                           const uint8_t *mask, uint16_t *out)
+{
+    size_t k = 0;
+    if (!mask || !mask[0]) out[k++] = codes[0];
+    for (int t = g->levels - 1; t >= 0; t--) {
+        if (mask) STRATA_FOR_LEVEL_POINTS(g, t, if (!mask[idx]) out[k++] = codes[idx]);
+        else STRATA_FOR_LEVEL_POINTS(g, t, out[k++] = codes[idx]);
+    }
+    return k;
+}
+
+int strata_codes_scatter(const strata_grid *g, const uint16_t *in, size_t count,
+                         const uint8_t *mask, uint16_t *codes)
+{
+    size_t k = 0;
+    /* Count first so a short code stream can never be over-read. */
+    size_t need = mask ? 0 : g->count;
+    if (mask) for (size_t i = 0; i < g->count; i++) need += !mask[i];
+    if (need != count) return 0;
+    if (!mask || !mask[0]) codes[0] = in[k++];
+    else codes[0] = 0;
+    for (int t = g->levels - 1; t >= 0; t--) {
+        if (mask) STRATA_FOR_LEVEL_POINTS(g, t, codes[idx] = mask[idx] ? 0 : in[k++]);
+        else STRATA_FOR_LEVEL_POINTS(g, t, codes[idx] = in[k++]);
+    }
+    return k == count;
+}

@@ -1,0 +1,12 @@
+/* interp.c - instantiates interp_template.h for each dtype (zfp's pattern). */
+#include <math.h>
+#include <string.h>
+#include "predict.h"
+
+#define T float
+#define SFX f32
+#include "interp_template.h"
+
+#define T double
+#define SFX f64
+#include "interp_template.h"

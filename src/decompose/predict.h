@@ -1,0 +1,66 @@
+/* predict.h - the per-point arithmetic of the decomposition and the quantizer.
+ * Encoder and decoder (and any other backend) call exactly these functions, so
+ * they compute bit-identical predictions. Build with -ffp-contract=off: a fused
+ * multiply-add on one side only would change the bits.
+ *
+ * Neighbours along the interpolated dimension, at -3s, -s, +s, +3s, are a, b, c,
+ * d; the am3/am1/ap1/ap3 flags say which exist (inside the grid and not special).
+ */
+#ifndef STRATA_PREDICT_H
+#define STRATA_PREDICT_H
+
+#include <math.h>
+#include "grid.h"
+
+#ifdef __CUDACC__
+#  define STRATA_HD __host__ __device__ __forceinline__
+#else
+#  define STRATA_HD static inline
+#endif
+
+STRATA_HD double strata_predict(int cubic, int am3, int am1, int ap1, int ap3,
+                                double a, double b, double c, double d)
+{
+    if (am1 && ap1) {
+        if (!cubic) return (b + c) * 0.5;
+        if (am3 && ap3) return (-a + 9.0 * b + 9.0 * c - d) * 0.0625;
+        if (ap3) return (3.0 * b + 6.0 * c - d) * 0.125;
+        if (am3) return (-a + 6.0 * b + 3.0 * c) * 0.125;
+        return (b + c) * 0.5;
+    }
+    if (am1) return (cubic && am3) ? (3.0 * b - a) * 0.5 : b;
+    if (ap1) return (cubic && ap3) ? (3.0 * c - d) * 0.5 : c;
+    return 0.0;
+}
+
+/* Quantizes x against pred with bin width `step` (= 2 * level bound).
+ * Returns the code (q + radius, in [1, 2*radius-1]) and stores the reconstructed
+ * value in *recon, or returns 0 when the point must be stored exactly: |q| too
+ * large, the value out of range of the type, or rounding put it past `eb`. */
+#define STRATA_DEFINE_QUANTIZE(T, SFX, TMAX)                                           \
+    STRATA_HD unsigned strata_quantize_##SFX(T x, double pred, double step,             \
+                                             double inv_step, double eb, T *recon)      \
+    {                                                                                   \
+        const double lim = (double)(STRATA_QUANT_RADIUS - 1);                           \
+        double qd = ((double)x - pred) * inv_step;                                      \
+        if (!(qd > -lim && qd < lim)) return 0;                                         \
+        int q = (int)(qd >= 0 ? qd + 0.5 : qd - 0.5);                                   \
+        double r = pred + step * (double)q;                                             \
+        if (!(fabs(r) <= (TMAX))) return 0;                                             \
+        T rt = (T)r;                                                                    \
+        if (!(fabs((double)x - (double)rt) <= eb)) return 0;                            \
+        *recon = rt;                                                                    \
+        return (unsigned)(q + STRATA_QUANT_RADIUS);                                     \
+    }                                                                                   \
+    /* Inverse of quantize for code != 0; clamps so corrupt codes stay defined. */     \
+    STRATA_HD T strata_dequantize_##SFX(unsigned code, double pred, double step)        \
+    {                                                                                   \
+        double r = pred + step * ((double)code - (double)STRATA_QUANT_RADIUS);          \
+        r = r > (TMAX) ? (TMAX) : r < -(TMAX) ? -(TMAX) : r;                            \
+        return (T)r;                                                                    \
+    }
+STRATA_DEFINE_QUANTIZE(float, f32, 3.4028234663852886e38)
+STRATA_DEFINE_QUANTIZE(double, f64, 1.7976931348623157e308)
+#undef STRATA_DEFINE_QUANTIZE
+
+#endif

@@ -1,0 +1,156 @@
+/* decompress.c - strata_read_header() and strata_decompress(): check the
+ * container, load the sections, undo entropy coding and the decomposition. */
+#include <stdlib.h>
+#include "common/format.h"
+#include "common/params_section.h"
+#include "decompose/grid.h"
+#include "entropy/huffman.h"
+#include "entropy/section.h"
+#include "lossless/lossless.h"
+
+strata_status strata_read_header(const void *src, size_t src_size, strata_stream_info *info)
+{
+    STRATA_RETURN_IF(!src || !info, STRATA_ERR_INVALID_ARG);
+    strata_header h;
+    STRATA_FORWARD(strata_header_parse(src, src_size, &h));
+    *info = h.info;
+    return STRATA_OK;
+}
+
+/* Writes the values of sec (count values of width w, index order) to the points
+ * of dst where pick(i) holds; the count must match exactly. */
+static strata_status place_values(const strata_section *sec, uint8_t *dst, size_t n, size_t w,
+                                  const uint8_t *mask, const uint16_t *codes, int specials,
+                                  size_t count)
+{
+    if (count == 0) return sec->present && sec->raw_size ? STRATA_ERR_CORRUPT : STRATA_OK;
+    uint8_t *vals = malloc(count * w);
+    STRATA_RETURN_IF(!vals, STRATA_ERR_NOMEM);
+    strata_status st = strata_section_load(sec, vals, count * w);
+    if (st == STRATA_OK) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            int special = mask && mask[i];
+            if (specials ? special : (!special && codes[i] == 0)) memcpy(dst + i * w, vals + w * k++, w);
+        }
+    }
+    free(vals);
+    return st;
+}
+
+static strata_status decode_interp(const strata_header *h, const strata_section *sec,
+                                   uint8_t *dst, int threads)
+{
+    const strata_field *f = &h->info.field;
+    const size_t n = h->count, w = strata_dtype_size(f->dtype);
+    strata_grid g;
+    strata_grid_init(&g, f);
+    strata_level_plan plan[STRATA_MAX_LEVELS];
+    const strata_section *ps = &sec[STRATA_SEC_PARAMS];
+    STRATA_RETURN_IF(!ps->present || ps->coding != STRATA_CODING_STORED, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF(!strata_params_read(&g, ps->data, ps->stored_size, h->info.abs_bound, plan),
+                     STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF(!sec[STRATA_SEC_CODES].present || sec[STRATA_SEC_RAW].present, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF(sec[STRATA_SEC_MASK].present != sec[STRATA_SEC_SPECIALS].present, STRATA_ERR_CORRUPT);
+
+    strata_status st = STRATA_ERR_NOMEM;
+    uint8_t *mask = NULL, *bits = NULL;
+    uint16_t *codes = NULL, *sym = NULL;
+    size_t specials = 0;
+    if (sec[STRATA_SEC_MASK].present) {
+        bits = malloc((n + 7) / 8);
+        mask = malloc(n);
+        if (!bits || !mask) goto done;
+        st = strata_section_load(&sec[STRATA_SEC_MASK], bits, (n + 7) / 8);
+        if (st != STRATA_OK) goto done;
+        for (size_t i = 0; i < n; i++) specials += mask[i] = (bits[i >> 3] >> (i & 7)) & 1;
+        st = STRATA_ERR_CORRUPT;
+        if (specials == 0) goto done; /* an encoder never writes an empty mask */
+    }
+    st = STRATA_ERR_NOMEM;
+    codes = malloc(n * sizeof *codes);
+    sym = malloc((n - specials + 1) * sizeof *sym);
+    if (!codes || !sym) goto done;
+    const strata_section *cs = &sec[STRATA_SEC_CODES];
+    if (cs->coding == STRATA_CODING_ZSTD) {
+        /* The Huffman segments are decoded from a zstd-decompressed copy. */
+        st = STRATA_ERR_CORRUPT;
+        if (cs->raw_size > (uint64_t)n * 4 + 65536) goto done; /* plausibility cap */
+        st = STRATA_ERR_NOMEM;
+        uint8_t *raw = malloc((size_t)cs->raw_size + 1);
+        if (!raw) goto done;
+        st = strata_section_load(cs, raw, (size_t)cs->raw_size);
+        if (st == STRATA_OK) st = strata_huffman_decode(raw, (size_t)cs->raw_size, sym, n - specials, threads);
+        free(raw);
+    } else {
+        st = strata_huffman_decode(cs->data, cs->stored_size, sym, n - specials, threads);
+    }
+    if (st != STRATA_OK) goto done;
+    st = STRATA_ERR_CORRUPT;
+    if (!strata_codes_scatter(&g, sym, n - specials, mask, codes)) goto done;
+    free(sym); sym = NULL;
+
+    st = place_values(&sec[STRATA_SEC_SPECIALS], dst, n, w, mask, codes, 1, specials);
+    if (st != STRATA_OK) goto done;
+    size_t unpred = 0;
+    for (size_t i = 0; i < n; i++) unpred += codes[i] == 0 && !(mask && mask[i]);
+    st = place_values(&sec[STRATA_SEC_UNPRED], dst, n, w, mask, codes, 0, unpred);
+    if (st != STRATA_OK) goto done;
+    if (f->dtype == STRATA_FLOAT32) strata_interp_decode_f32(&g, plan, (float *)dst, codes, mask, threads);
+    else strata_interp_decode_f64(&g, plan, (double *)dst, codes, mask, threads);
+done:
+    free(bits); free(mask); free(codes); free(sym);
+    return st;
+}
+
+static strata_status decode_payload(const strata_header *h, const uint8_t *payload, uint8_t *dst,
+                                    int threads)
+{
+    strata_section sec[STRATA_SEC_COUNT_];
+    STRATA_FORWARD(strata_sections_parse(payload, (size_t)h->payload_size, sec));
+    const size_t n = h->count, w = strata_dtype_size(h->info.field.dtype);
+    switch (h->method) {
+    case STRATA_METHOD_RAW:
+        return strata_section_load(&sec[STRATA_SEC_RAW], dst, n * w);
+    case STRATA_METHOD_LOSSLESS: {
+        uint8_t *t = malloc(n * w);
+        STRATA_RETURN_IF(!t, STRATA_ERR_NOMEM);
+        strata_status st = strata_section_load(&sec[STRATA_SEC_RAW], t, n * w);
+        if (st == STRATA_OK) strata_lossless_inverse(t, n, w, dst);
+        free(t);
+        return st;
+    }
+    case STRATA_METHOD_INTERP:
+        return decode_interp(h, sec, dst, threads);
+    default:
+        return STRATA_ERR_CORRUPT;
+    }
+}
+
+strata_status strata_decompress(const void *src, size_t src_size, void *dst, size_t dst_capacity,
+                                int threads, strata_stream_info *info)
+{
+    STRATA_RETURN_IF(!src || !dst || threads < 0, STRATA_ERR_INVALID_ARG);
+    strata_header h;
+    STRATA_FORWARD(strata_header_parse(src, src_size, &h));
+    STRATA_RETURN_IF(src_size - STRATA_HEADER_SIZE < h.payload_size, STRATA_ERR_TRUNCATED);
+    const uint8_t *payload = (const uint8_t *)src + STRATA_HEADER_SIZE;
+    STRATA_RETURN_IF(strata_checksum64(payload, (size_t)h.payload_size) != h.payload_checksum,
+                     STRATA_ERR_CHECKSUM);
+    STRATA_RETURN_IF(dst_capacity < h.info.raw_size, STRATA_ERR_DST_TOO_SMALL);
+    const size_t align = strata_dtype_size(h.info.field.dtype);
+    uint8_t *out = dst, *aligned = NULL;
+    if ((uintptr_t)dst % align) {
+        /* The decoder works on typed values; decode unaligned outputs via a copy. */
+        aligned = malloc(h.info.raw_size);
+        STRATA_RETURN_IF(!aligned, STRATA_ERR_NOMEM);
+        out = aligned;
+    }
+    strata_status st = decode_payload(&h, payload, out, strata_thread_count(threads));
+    if (aligned) {
+        if (st == STRATA_OK) memcpy(dst, aligned, h.info.raw_size);
+        free(aligned);
+    }
+    if (st == STRATA_OK && info) *info = h.info;
+    return st;
+}

@@ -1,0 +1,163 @@
+/* huffman_decode.c - table-driven decoding of canonical Huffman segments.
+ * Codes up to LUT_BITS long resolve with one table lookup; longer ones walk the
+ * canonical first-code table. Every read is bounds-checked: a malformed segment
+ * returns STRATA_ERR_CORRUPT. */
+#include <stdlib.h>
+#include "huffman.h"
+
+#define LUT_BITS 11
+
+typedef struct {
+    uint32_t lut[1u << LUT_BITS];                 /* sym << 8 | len, 0 = long code */
+    uint32_t first[STRATA_HUFF_MAX_LEN + 2];      /* first canonical code per length */
+    uint32_t count[STRATA_HUFF_MAX_LEN + 2];
+    uint32_t offset[STRATA_HUFF_MAX_LEN + 2];     /* index into sorted[] per length */
+    uint16_t sorted[65536];                       /* symbols by (length, symbol) */
+    uint16_t used[65536];
+    uint8_t len[65536];
+    int maxlen;
+} huff_table;
+
+/* Parses the table at *pp and prepares decoding; advances *pp. */
+static int read_table(const uint8_t **pp, const uint8_t *end, huff_table *t)
+{
+    uint64_t m, v;
+    if (!strata_get_varint(pp, end, &m) || m == 0 || m > 65536) return 0;
+    uint64_t sym = 0;
+    for (uint64_t i = 0; i < m; i++) {
+        if (!strata_get_varint(pp, end, &v) || v > 65535) return 0;
+        sym = i ? sym + 1 + v : v;
+        if (sym > 65535) return 0;
+        t->used[i] = (uint16_t)sym;
+    }
+    if ((uint64_t)(end - *pp) < m) return 0;
+    memset(t->count, 0, sizeof t->count);
+    t->maxlen = 0;
+    for (uint64_t i = 0; i < m; i++) {
+        uint8_t l = (*pp)[i];
+        if (l < 1 || l > STRATA_HUFF_MAX_LEN) return 0;
+        t->len[t->used[i]] = l;
+        t->count[l]++;
+        if (l > t->maxlen) t->maxlen = l;
+    }
+    *pp += m;
+    /* Canonical first codes; Kraft's inequality must hold or codes would collide. */
+    uint64_t c = 0;
+    uint32_t off = 0;
+    for (int l = 1; l <= STRATA_HUFF_MAX_LEN; l++) {
+        t->first[l] = (uint32_t)c;
+        t->offset[l] = off;
+        off += t->count[l];
+        c += t->count[l];
+        if (c > ((uint64_t)1 << l)) return 0;
+        c <<= 1;
+    }
+    uint32_t fill[STRATA_HUFF_MAX_LEN + 2];
+    memcpy(fill, t->offset, sizeof fill);
+    for (uint64_t i = 0; i < m; i++) t->sorted[fill[t->len[t->used[i]]]++] = t->used[i];
+    memset(t->lut, 0, sizeof t->lut);
+    for (int l = 1; l <= LUT_BITS && l <= t->maxlen; l++)
+        for (uint32_t j = 0; j < t->count[l]; j++) {
+            uint32_t code = t->first[l] + j, s = t->sorted[t->offset[l] + j];
+            uint32_t lo = code << (LUT_BITS - l), span = 1u << (LUT_BITS - l);
+            for (uint32_t e = 0; e < span; e++) t->lut[lo + e] = s << 8 | (uint32_t)l;
+        }
+    return 1;
+}
+
+/* MSB-first bit reader; reads past the end as zeros and counts them. */
+typedef struct {
+    const uint8_t *p, *end;
+    uint64_t win;
+    unsigned bits;
+    size_t fetched; /* bytes brought into the window, zeros past the end included */
+} bit_reader;
+
+static inline void refill(bit_reader *br)
+{
+    if (br->bits > 56) return;
+    if (br->end - br->p >= 8) {
+        uint64_t w = 0;
+        for (int i = 0; i < 8; i++) w = (w << 8) | br->p[i];
+        br->win |= w >> br->bits;
+        unsigned nbytes = (63 - br->bits) >> 3;
+        br->p += nbytes;
+        br->fetched += nbytes;
+        br->bits += nbytes * 8;
+        return;
+    }
+    while (br->bits <= 56) {
+        uint64_t byte = br->p < br->end ? *br->p++ : 0;
+        br->win |= byte << (56 - br->bits);
+        br->bits += 8;
+        br->fetched++;
+    }
+}
+
+static int decode_segment(const uint8_t *src, size_t size, uint16_t *out, size_t n, huff_table *t)
+{
+    const uint8_t *p = src, *end = src + size;
+    if (!read_table(&p, end, t)) return 0;
+    bit_reader br = {p, end, 0, 0, 0};
+    const size_t avail_bits = (size_t)(end - p) * 8;
+    for (size_t i = 0; i < n; i++) {
+        refill(&br);
+        uint32_t e = t->lut[br.win >> (64 - LUT_BITS)];
+        if (STRATA_LIKELY(e)) {
+            out[i] = (uint16_t)(e >> 8);
+            br.win <<= (e & 0xff);
+            br.bits -= (e & 0xff);
+            continue;
+        }
+        int l = LUT_BITS + 1;
+        for (; l <= t->maxlen; l++) {
+            uint32_t code = (uint32_t)(br.win >> (64 - l));
+            if (code - t->first[l] < t->count[l]) {
+                out[i] = t->sorted[t->offset[l] + code - t->first[l]];
+                break;
+            }
+        }
+        if (l > t->maxlen) return 0;
+        br.win <<= l;
+        br.bits -= (unsigned)l;
+    }
+    /* Bits consumed must lie within the segment. */
+    return br.fetched * 8 - br.bits <= avail_bits;
+}
+
+strata_status strata_huffman_decode(const uint8_t *src, size_t size, uint16_t *sym,
+                                    size_t count, int threads)
+{
+    STRATA_RETURN_IF(size < 16, STRATA_ERR_CORRUPT);
+    uint64_t total = strata_get_u64(src), seg_len = strata_get_u32(src + 8),
+             nseg = strata_get_u32(src + 12);
+    STRATA_RETURN_IF(total != count || seg_len == 0, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF(nseg != (count + seg_len - 1) / seg_len, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF((size - 16) / 8 < nseg, STRATA_ERR_CORRUPT);
+    size_t *offs = malloc((nseg + 1) * sizeof *offs);
+    STRATA_RETURN_IF(!offs, STRATA_ERR_NOMEM);
+    size_t pos = 16 + (size_t)nseg * 8;
+    int bad = 0;
+    for (size_t i = 0; i < nseg; i++) {
+        uint64_t sz = strata_get_u64(src + 16 + 8 * i);
+        offs[i] = pos;
+        if (sz > size - pos) { bad = 1; break; }
+        pos += (size_t)sz;
+    }
+    offs[nseg] = pos;
+    if (bad || pos != size) { free(offs); return STRATA_ERR_CORRUPT; }
+    #pragma omp parallel num_threads(threads) if (threads > 1 && nseg > 1) reduction(| : bad)
+    {
+        huff_table *t = malloc(sizeof *t);
+        if (!t) bad = 2;
+        #pragma omp for schedule(dynamic, 1)
+        for (long long i = 0; i < (long long)nseg; i++) {
+            if (!t) continue;
+            size_t lo = (size_t)i * seg_len, n = count - lo < seg_len ? count - lo : seg_len;
+            if (!decode_segment(src + offs[i], offs[i + 1] - offs[i], sym + lo, n, t)) bad |= 1;
+        }
+        free(t);
+    }
+    free(offs);
+    return bad & 2 ? STRATA_ERR_NOMEM : bad ? STRATA_ERR_CORRUPT : STRATA_OK;
+}

@@ -1,0 +1,17 @@
+/* section.h - payload sections: a 24-byte header and a body that is either
+ * stored or zstd-compressed, whichever is smaller (format.md, "Sections"). */
+#ifndef STRATA_SECTION_H
+#define STRATA_SECTION_H
+
+#include "../common/format.h"
+#include "../common/bytes.h"
+
+#define STRATA_STORE 0 /* zstd_level that means: store, do not try zstd */
+
+/* Appends section `id` holding data[0..size) to `payload`. */
+void strata_section_append(strata_buf *payload, strata_section_id id,
+                           const void *data, size_t size, int zstd_level);
+/* Decodes a parsed section into dst, which must be exactly sec->raw_size bytes. */
+strata_status strata_section_load(const strata_section *sec, void *dst, size_t dst_size);
+
+#endif

@@ -1,0 +1,18 @@
+/* scan.h - the preprocessing stage: find special points (NaN, +-Inf, the fill
+ * value) and the value range of the others. */
+#ifndef STRATA_SCAN_H
+#define STRATA_SCAN_H
+
+#include "../common/internal.h"
+
+typedef struct {
+    size_t specials;      /* number of NaN / Inf / fill points */
+    double vmin, vmax;    /* range of valid points; 0, 0 if there are none */
+} strata_scan_result;
+
+/* Scans src (field->dtype) and, if mask != NULL, sets mask[i] = 1 at special
+ * points and 0 elsewhere. */
+void strata_scan(const strata_field *f, const void *src, size_t n, uint8_t *mask,
+                 int threads, strata_scan_result *out);
+
+#endif
