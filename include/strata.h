@@ -103,16 +103,24 @@ typedef enum {
     /* 4 (pointwise relative) and 5 (PSNR target) are reserved for later versions */
 } strata_mode;
 
+/* Entropy coder of the quantization codes. Every decoder reads both. */
+typedef enum {
+    STRATA_CODER_DEFAULT = 0, /* the library's choice (currently RANGE) */
+    STRATA_CODER_HUFFMAN = 1, /* canonical Huffman segments, then zstd: fastest */
+    STRATA_CODER_RANGE = 2,   /* context-adaptive binary range coder: smallest */
+} strata_coder;
+
 typedef struct {
     size_t size;        /* sizeof(strata_params); set by strata_params_init() */
     strata_mode mode;
     double bound;       /* > 0 and finite for ABS and REL */
     int threads;        /* 0: OpenMP's default (OMP_NUM_THREADS); n > 0: at most n.
                            The stream's bytes do not depend on it. */
+    strata_coder coder;
 } strata_params;
 
 /*! strata_params_init() :
- *  Sets REL mode with bound 1e-3 and threads = 0. */
+ *  Sets REL mode with bound 1e-3, threads = 0 and the default coder. */
 STRATA_API void strata_params_init(strata_params *params);
 
 /* ---- stream information --------------------------------------------------- */

@@ -5,13 +5,14 @@
 #include "common/format.h"
 #include "common/params_section.h"
 #include "decompose/grid.h"
-#include "entropy/huffman.h"
+#include "entropy/segments.h"
 #include "entropy/section.h"
 #include "lossless/lossless.h"
 #include "preprocess/scan.h"
 
 #define ZSTD_LEVEL_CODES 3
 #define ZSTD_LEVEL_BULK 1
+#define STRATA_SEGMENT_LEN (1u << 18)
 
 size_t strata_compress_bound(const strata_field *f)
 {
@@ -34,6 +35,7 @@ static strata_status check_args(const strata_field *f, const void *src, const st
     if (p->mode != STRATA_MODE_LOSSLESS)
         STRATA_RETURN_IF(!(p->bound > 0) || !isfinite(p->bound), STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(p->threads < 0, STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(p->coder < STRATA_CODER_DEFAULT || p->coder > STRATA_CODER_RANGE, STRATA_ERR_INVALID_ARG);
     return STRATA_OK;
 }
 
@@ -55,8 +57,8 @@ static void append_selected(strata_buf *out, const uint8_t *src, size_t w, size_
 }
 
 static strata_status encode_interp(const strata_field *f, const void *src, size_t n,
-                                   const uint8_t *mask, size_t specials, double eb, int threads,
-                                   strata_buf *payload)
+                                   const uint8_t *mask, size_t specials, double eb,
+                                   unsigned coder, int threads, strata_buf *payload)
 {
     const size_t w = strata_dtype_size(f->dtype);
     strata_grid g;
@@ -78,7 +80,7 @@ static strata_status encode_interp(const strata_field *f, const void *src, size_
     free(work); work = NULL;
 
     uint8_t params[STRATA_PARAMS_HEAD + STRATA_MAX_LEVELS * STRATA_PARAMS_PER_LEVEL];
-    strata_params_write(&g, plan, params);
+    strata_params_write(&g, plan, coder, params);
     strata_section_append(payload, STRATA_SEC_PARAMS, params, strata_params_size(&g), STRATA_STORE);
 
     strata_buf tmp = {0};
@@ -93,7 +95,13 @@ static strata_status encode_interp(const strata_field *f, const void *src, size_
         tmp.size = 0;
     }
     size_t nsym = strata_codes_gather(&g, codes, mask, sym);
-    st = strata_huffman_encode(sym, nsym, STRATA_HUFF_SEGMENT, threads, &tmp);
+    strata_symbol_levels lv;
+    size_t n1, n0;
+    strata_fine_level_counts(&g, mask, &n1, &n0);
+    lv.fine0 = nsym - n0;
+    lv.fine1 = lv.fine0 - n1;
+    st = strata_segments_encode(strata_segment_coder_get(coder), sym, nsym, STRATA_SEGMENT_LEN,
+                                &lv, threads, &tmp);
     if (st == STRATA_OK) {
         strata_section_append(payload, STRATA_SEC_CODES, tmp.data, tmp.size, ZSTD_LEVEL_CODES);
         tmp.size = 0;
@@ -148,8 +156,9 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
     if (eb > 0 && isfinite(2.0 * eb)) {
         h.method = STRATA_METHOD_INTERP;
         h.info.abs_bound = eb;
+        unsigned coder = p->coder == STRATA_CODER_DEFAULT ? STRATA_CODER_RANGE : (unsigned)p->coder;
         st = encode_interp(&h.info.field, src, n, scan.specials ? mask : NULL, scan.specials,
-                           eb, threads, &payload);
+                           eb, coder, threads, &payload);
     } else {
         /* Lossless asked for, or a bound of zero width (constant field, no valid
          * points) where exact coding is the only way to honour it. */

@@ -4,7 +4,7 @@
 #include "common/format.h"
 #include "common/params_section.h"
 #include "decompose/grid.h"
-#include "entropy/huffman.h"
+#include "entropy/segments.h"
 #include "entropy/section.h"
 #include "lossless/lossless.h"
 
@@ -48,8 +48,11 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
     strata_level_plan plan[STRATA_MAX_LEVELS];
     const strata_section *ps = &sec[STRATA_SEC_PARAMS];
     STRATA_RETURN_IF(!ps->present || ps->coding != STRATA_CODING_STORED, STRATA_ERR_CORRUPT);
-    STRATA_RETURN_IF(!strata_params_read(&g, ps->data, ps->stored_size, h->info.abs_bound, plan),
-                     STRATA_ERR_CORRUPT);
+    unsigned coder_id;
+    STRATA_RETURN_IF(!strata_params_read(&g, ps->data, ps->stored_size, h->info.abs_bound, plan,
+                                         &coder_id), STRATA_ERR_CORRUPT);
+    const strata_segment_coder *coder = strata_segment_coder_get(coder_id);
+    STRATA_RETURN_IF(!coder, STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF(!sec[STRATA_SEC_CODES].present || sec[STRATA_SEC_RAW].present, STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF(sec[STRATA_SEC_MASK].present != sec[STRATA_SEC_SPECIALS].present, STRATA_ERR_CORRUPT);
 
@@ -71,6 +74,12 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
     codes = malloc(n * sizeof *codes);
     sym = malloc((n - specials + 1) * sizeof *sym);
     if (!codes || !sym) goto done;
+    const size_t nsym = n - specials;
+    strata_symbol_levels lv;
+    size_t n1, n0;
+    strata_fine_level_counts(&g, mask, &n1, &n0);
+    lv.fine0 = nsym - n0;
+    lv.fine1 = lv.fine0 - n1;
     const strata_section *cs = &sec[STRATA_SEC_CODES];
     if (cs->coding == STRATA_CODING_ZSTD) {
         /* The Huffman segments are decoded from a zstd-decompressed copy. */
@@ -80,10 +89,10 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
         uint8_t *raw = malloc((size_t)cs->raw_size + 1);
         if (!raw) goto done;
         st = strata_section_load(cs, raw, (size_t)cs->raw_size);
-        if (st == STRATA_OK) st = strata_huffman_decode(raw, (size_t)cs->raw_size, sym, n - specials, threads);
+        if (st == STRATA_OK) st = strata_segments_decode(coder, raw, (size_t)cs->raw_size, sym, nsym, &lv, threads);
         free(raw);
     } else {
-        st = strata_huffman_decode(cs->data, cs->stored_size, sym, n - specials, threads);
+        st = strata_segments_decode(coder, cs->data, cs->stored_size, sym, nsym, &lv, threads);
     }
     if (st != STRATA_OK) goto done;
     st = STRATA_ERR_CORRUPT;

@@ -62,3 +62,14 @@ int strata_codes_scatter(const strata_grid *g, const uint16_t *in, size_t count,
     }
     return k == count;
 }
+
+void strata_fine_level_counts(const strata_grid *g, const uint8_t *mask, size_t *n1, size_t *n0)
+{
+    size_t c[2] = {0, 0};
+    for (int t = 0; t < 2 && t < g->levels; t++) {
+        if (mask) STRATA_FOR_LEVEL_POINTS(g, t, c[t] += !mask[idx]);
+        else STRATA_FOR_LEVEL_POINTS(g, t, (void)idx; c[t]++);
+    }
+    *n1 = c[1];
+    *n0 = c[0];
+}

@@ -36,6 +36,10 @@ size_t strata_codes_gather(const strata_grid *g, const uint16_t *codes,
 int strata_codes_scatter(const strata_grid *g, const uint16_t *in, size_t count,
                          const uint8_t *mask, uint16_t *codes);
 
+/* Non-special points new at stride 2 (n1) and stride 1 (n0): the last two
+ * groups of the level order. */
+void strata_fine_level_counts(const strata_grid *g, const uint8_t *mask, size_t *n1, size_t *n0);
+
 /* Per-dtype entry points generated from interp_template.h (interp.c). */
 #define STRATA_DECLARE_INTERP(T, SFX)                                                   \
     void strata_interp_plan_##SFX(const strata_grid *g, const T *v, const uint8_t *mask, \

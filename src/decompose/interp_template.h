@@ -189,7 +189,10 @@ void FN(strata_interp_plan)(const strata_grid *g, const T *v, const uint8_t *mas
 {
     (void)threads;
     static const uint8_t orders[2][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}};
-    const double alpha = 1.5, beta = 2.0;
+    /* Level-wise bound eb / min(alpha^(l-1), beta): coarse levels feed every finer
+     * prediction, so they get tighter bins. (1.25, 2) measured best over the shared
+     * fields at rel 1e-2..1e-4 among (1,1), (1.25,2), (1.5,2), (1.5,3), (2,3). */
+    const double alpha = 1.25, beta = 2.0;
     const int L = g->levels > 0 ? g->levels : 1;
     for (int l = 1; l <= L; l++) {
         strata_level_plan *pl = &plan[l - 1];

@@ -125,39 +125,10 @@ static int decode_segment(const uint8_t *src, size_t size, uint16_t *out, size_t
     return br.fetched * 8 - br.bits <= avail_bits;
 }
 
-strata_status strata_huffman_decode(const uint8_t *src, size_t size, uint16_t *sym,
-                                    size_t count, int threads)
+int strata_huffman_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
+                                  size_t first, const strata_symbol_levels *lv, void **scratch)
 {
-    STRATA_RETURN_IF(size < 16, STRATA_ERR_CORRUPT);
-    uint64_t total = strata_get_u64(src), seg_len = strata_get_u32(src + 8),
-             nseg = strata_get_u32(src + 12);
-    STRATA_RETURN_IF(total != count || seg_len == 0, STRATA_ERR_CORRUPT);
-    STRATA_RETURN_IF(nseg != (count + seg_len - 1) / seg_len, STRATA_ERR_CORRUPT);
-    STRATA_RETURN_IF((size - 16) / 8 < nseg, STRATA_ERR_CORRUPT);
-    size_t *offs = malloc((nseg + 1) * sizeof *offs);
-    STRATA_RETURN_IF(!offs, STRATA_ERR_NOMEM);
-    size_t pos = 16 + (size_t)nseg * 8;
-    int bad = 0;
-    for (size_t i = 0; i < nseg; i++) {
-        uint64_t sz = strata_get_u64(src + 16 + 8 * i);
-        offs[i] = pos;
-        if (sz > size - pos) { bad = 1; break; }
-        pos += (size_t)sz;
-    }
-    offs[nseg] = pos;
-    if (bad || pos != size) { free(offs); return STRATA_ERR_CORRUPT; }
-    #pragma omp parallel num_threads(threads) if (threads > 1 && nseg > 1) reduction(| : bad)
-    {
-        huff_table *t = malloc(sizeof *t);
-        if (!t) bad = 2;
-        #pragma omp for schedule(dynamic, 1)
-        for (long long i = 0; i < (long long)nseg; i++) {
-            if (!t) continue;
-            size_t lo = (size_t)i * seg_len, n = count - lo < seg_len ? count - lo : seg_len;
-            if (!decode_segment(src + offs[i], offs[i + 1] - offs[i], sym + lo, n, t)) bad |= 1;
-        }
-        free(t);
-    }
-    free(offs);
-    return bad & 2 ? STRATA_ERR_NOMEM : bad ? STRATA_ERR_CORRUPT : STRATA_OK;
+    (void)first; (void)lv;
+    if (!*scratch) *scratch = malloc(sizeof(huff_table));
+    return *scratch && decode_segment(src, size, sym, n, *scratch);
 }

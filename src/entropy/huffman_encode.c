@@ -121,41 +121,10 @@ static int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strat
     return 1;
 }
 
-strata_status strata_huffman_encode(const uint16_t *sym, size_t count, size_t seg_len,
-                                    int threads, strata_buf *out)
+int strata_huffman_encode_segment(const uint16_t *sym, size_t n, size_t first,
+                                  const strata_symbol_levels *lv, void **scratch, strata_buf *out)
 {
-    STRATA_RETURN_IF(seg_len == 0 || seg_len > UINT32_MAX, STRATA_ERR_INVALID_ARG);
-    const size_t nseg = (count + seg_len - 1) / seg_len;
-    STRATA_RETURN_IF(nseg > UINT32_MAX, STRATA_ERR_UNSUPPORTED);
-    strata_buf *segs = calloc(nseg ? nseg : 1, sizeof *segs);
-    STRATA_RETURN_IF(!segs, STRATA_ERR_NOMEM);
-    int failed = 0;
-    #pragma omp parallel num_threads(threads) if (threads > 1 && nseg > 1) reduction(| : failed)
-    {
-        huff_scratch *sc = malloc(sizeof *sc);
-        if (!sc) failed = 1;
-        #pragma omp for schedule(dynamic, 1)
-        for (long long i = 0; i < (long long)nseg; i++) {
-            if (!sc) continue;
-            size_t lo = (size_t)i * seg_len, n = count - lo < seg_len ? count - lo : seg_len;
-            if (!encode_segment(sym + lo, n, sc, &segs[i]) || segs[i].failed) failed = 1;
-        }
-        free(sc);
-    }
-    uint8_t head[16];
-    strata_put_u64(head, count);
-    strata_put_u32(head + 8, (uint32_t)seg_len);
-    strata_put_u32(head + 12, (uint32_t)nseg);
-    strata_buf_append(out, head, 16);
-    for (size_t i = 0; i < nseg && !failed; i++) {
-        uint8_t sz[8];
-        strata_put_u64(sz, segs[i].size);
-        strata_buf_append(out, sz, 8);
-    }
-    for (size_t i = 0; i < nseg; i++) {
-        if (!failed) strata_buf_append(out, segs[i].data, segs[i].size);
-        strata_buf_free(&segs[i]);
-    }
-    free(segs);
-    return failed || out->failed ? STRATA_ERR_NOMEM : STRATA_OK;
+    (void)first; (void)lv;
+    if (!*scratch) *scratch = malloc(sizeof(huff_scratch));
+    return *scratch && encode_segment(sym, n, *scratch, out);
 }

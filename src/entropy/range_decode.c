@@ -1,0 +1,74 @@
+/* range_decode.c - decoder of range_encode.c. Reading past the segment's end
+ * marks it corrupt (a valid segment never needs to). */
+#include <stdlib.h>
+#include "range_model.h"
+
+typedef struct {
+    const uint8_t *p, *end;
+    uint32_t range, code;
+    int overrun;
+} rc_decoder;
+
+static inline uint8_t rc_byte(rc_decoder *d)
+{
+    if (STRATA_LIKELY(d->p < d->end)) return *d->p++;
+    d->overrun = 1;
+    return 0;
+}
+
+static inline unsigned rc_bit(rc_decoder *d, uint16_t *p)
+{
+    uint32_t bound = (d->range >> RC_PROB_BITS) * *p;
+    unsigned bit;
+    if (d->code < bound) { d->range = bound; *p += (uint16_t)((RC_PROB_ONE - *p) >> RC_ADAPT); bit = 0; }
+    else { d->code -= bound; d->range -= bound; *p -= (uint16_t)(*p >> RC_ADAPT); bit = 1; }
+    while (d->range < RC_TOP) { d->range <<= 8; d->code = (d->code << 8) | rc_byte(d); }
+    return bit;
+}
+
+static inline unsigned rc_direct(rc_decoder *d, unsigned count)
+{
+    unsigned v = 0;
+    while (count--) {
+        d->range >>= 1;
+        unsigned bit = d->code >= d->range;
+        d->code -= d->range & (0u - bit);
+        v = (v << 1) | bit;
+        while (d->range < RC_TOP) { d->range <<= 8; d->code = (d->code << 8) | rc_byte(d); }
+    }
+    return v;
+}
+
+int strata_range_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
+                                size_t first, const strata_symbol_levels *lv, void **scratch)
+{
+    if (!*scratch) *scratch = malloc(sizeof(rc_model));
+    if (!*scratch) return 0;
+    rc_model *m = *scratch;
+    rc_model_init(m);
+    rc_decoder d = {src, src + size, 0xFFFFFFFFu, 0, 0};
+    if (rc_byte(&d) != 0) return 0; /* the encoder's first byte is always 0 */
+    for (int i = 0; i < 4; i++) d.code = (d.code << 8) | rc_byte(&d);
+    unsigned k1 = 0, k2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        rc_context *c = &m->ctx[rc_level_class(first + i, lv) * RC_NB_CLASSES + rc_nb_class(k1, k2)];
+        unsigned k = 0;
+        while (k < RC_KMAX && rc_bit(&d, &c->k[k])) k++;
+        unsigned v = 0;
+        if (k >= 1 && k < RC_KMAX) {
+            unsigned neg = rc_bit(&d, &c->sign), mag = 1;
+            if (k >= 2) {
+                mag = (mag << 1) | rc_bit(&d, &c->mant[k]);
+                if (k >= 3) mag = (mag << (k - 2)) | rc_direct(&d, k - 2);
+            }
+            v = (unsigned)(STRATA_QUANT_RADIUS + (neg ? -(int)mag : (int)mag));
+        } else if (k == 0) {
+            v = STRATA_QUANT_RADIUS;
+        }
+        if (STRATA_UNLIKELY(v > 65535 || d.overrun)) return 0;
+        sym[i] = (uint16_t)v;
+        k2 = k1;
+        k1 = k;
+    }
+    return !d.overrun;
+}

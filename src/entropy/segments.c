@@ -1,0 +1,86 @@
+/* segments.c - parallel driver and framing for segment coders. */
+#include <stdlib.h>
+#include "segments.h"
+
+strata_status strata_segments_encode(const strata_segment_coder *c, const uint16_t *sym,
+                                     size_t count, size_t seg_len, const strata_symbol_levels *lv,
+                                     int threads, strata_buf *out)
+{
+    STRATA_RETURN_IF(seg_len == 0 || seg_len > UINT32_MAX, STRATA_ERR_INVALID_ARG);
+    const size_t nseg = (count + seg_len - 1) / seg_len;
+    STRATA_RETURN_IF(nseg > UINT32_MAX, STRATA_ERR_UNSUPPORTED);
+    strata_buf *segs = calloc(nseg ? nseg : 1, sizeof *segs);
+    STRATA_RETURN_IF(!segs, STRATA_ERR_NOMEM);
+    int failed = 0;
+    #pragma omp parallel num_threads(threads) if (threads > 1 && nseg > 1) reduction(| : failed)
+    {
+        void *scratch = NULL;
+        #pragma omp for schedule(dynamic, 1)
+        for (long long i = 0; i < (long long)nseg; i++) {
+            size_t lo = (size_t)i * seg_len, n = count - lo < seg_len ? count - lo : seg_len;
+            if (!c->encode(sym + lo, n, lo, lv, &scratch, &segs[i]) || segs[i].failed) failed = 1;
+        }
+        free(scratch);
+    }
+    uint8_t head[16];
+    strata_put_u64(head, count);
+    strata_put_u32(head + 8, (uint32_t)seg_len);
+    strata_put_u32(head + 12, (uint32_t)nseg);
+    strata_buf_append(out, head, 16);
+    for (size_t i = 0; i < nseg && !failed; i++) {
+        uint8_t sz[8];
+        strata_put_u64(sz, segs[i].size);
+        strata_buf_append(out, sz, 8);
+    }
+    for (size_t i = 0; i < nseg; i++) {
+        if (!failed) strata_buf_append(out, segs[i].data, segs[i].size);
+        strata_buf_free(&segs[i]);
+    }
+    free(segs);
+    return failed || out->failed ? STRATA_ERR_NOMEM : STRATA_OK;
+}
+
+strata_status strata_segments_decode(const strata_segment_coder *c, const uint8_t *src,
+                                     size_t size, uint16_t *sym, size_t count,
+                                     const strata_symbol_levels *lv, int threads)
+{
+    STRATA_RETURN_IF(size < 16, STRATA_ERR_CORRUPT);
+    uint64_t total = strata_get_u64(src), seg_len = strata_get_u32(src + 8),
+             nseg = strata_get_u32(src + 12);
+    STRATA_RETURN_IF(total != count || seg_len == 0, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF(nseg != (count + seg_len - 1) / seg_len, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF((size - 16) / 8 < nseg, STRATA_ERR_CORRUPT);
+    size_t *offs = malloc((nseg + 1) * sizeof *offs);
+    STRATA_RETURN_IF(!offs, STRATA_ERR_NOMEM);
+    size_t pos = 16 + (size_t)nseg * 8;
+    int bad = 0;
+    for (size_t i = 0; i < nseg; i++) {
+        uint64_t sz = strata_get_u64(src + 16 + 8 * i);
+        offs[i] = pos;
+        if (sz > size - pos) { bad = 1; break; }
+        pos += (size_t)sz;
+    }
+    offs[nseg] = pos;
+    if (bad || pos != size) { free(offs); return STRATA_ERR_CORRUPT; }
+    #pragma omp parallel num_threads(threads) if (threads > 1 && nseg > 1) reduction(| : bad)
+    {
+        void *scratch = NULL;
+        #pragma omp for schedule(dynamic, 1)
+        for (long long i = 0; i < (long long)nseg; i++) {
+            size_t lo = (size_t)i * seg_len, n = count - lo < seg_len ? count - lo : seg_len;
+            if (!c->decode(src + offs[i], offs[i + 1] - offs[i], sym + lo, n, lo, lv, &scratch)) bad |= 1;
+        }
+        free(scratch);
+    }
+    free(offs);
+    return bad ? STRATA_ERR_CORRUPT : STRATA_OK;
+}
+
+const strata_segment_coder *strata_segment_coder_get(unsigned id)
+{
+    static const strata_segment_coder huffman = {strata_huffman_encode_segment,
+                                                 strata_huffman_decode_segment};
+    static const strata_segment_coder range = {strata_range_encode_segment,
+                                               strata_range_decode_segment};
+    return id == STRATA_CODER_HUFFMAN ? &huffman : id == STRATA_CODER_RANGE ? &range : NULL;
+}
