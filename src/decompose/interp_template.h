@@ -156,14 +156,14 @@ static void FN(run_level)(const int op, const strata_grid *g, const strata_level
     }
 }
 
-/* Mean prediction error of linear and cubic over a sample of one level. */
+/* Mean prediction error of linear and cubic over a sample of one level.
+ * Each sampled row is summed on its own, then the row sums in row order: a fixed
+ * association that a parallel backend reproduces bit for bit (one row a thread). */
 static void FN(estimate_level)(const strata_grid *g, const T *v, const uint8_t *mask,
                                int level, const uint8_t order[4], double mean_err[2])
 {
-    FN(interp_state) st;
-    memset(&st, 0, sizeof st);
-    st.v = (T *)v; /* OP_ESTIMATE only reads */
-    st.mask = mask;
+    double total[2] = {0, 0};
+    size_t sampled = 0;
     int done[4] = {0, 0, 0, 0};
     const size_t s = (size_t)1 << (level - 1);
     for (int p = 0; p < 4; p++) {
@@ -173,15 +173,22 @@ static void FN(estimate_level)(const strata_grid *g, const T *v, const uint8_t *
             /* About 16K points per pass: enough to rank two predictors. */
             size_t every = pg.rows * pg.cnt[3] / 16384 + 1;
             for (size_t o = 0; o < pg.rows; o += every) {
+                FN(interp_state) st;
+                memset(&st, 0, sizeof st);
+                st.v = (T *)v; /* OP_ESTIMATE only reads */
+                st.mask = mask;
                 if (mask) FN(row)(OP_ESTIMATE, 1, &st, g, &pg, o);
                 else FN(row)(OP_ESTIMATE, 0, &st, g, &pg, o);
+                total[0] += st.err[0];
+                total[1] += st.err[1];
+                sampled += st.sampled;
             }
         }
         done[k] = 1;
     }
-    double n = st.sampled ? (double)st.sampled : 1.0;
-    mean_err[0] = st.err[0] / n;
-    mean_err[1] = st.err[1] / n;
+    double n = sampled ? (double)sampled : 1.0;
+    mean_err[0] = total[0] / n;
+    mean_err[1] = total[1] / n;
 }
 
 void FN(strata_interp_plan)(const strata_grid *g, const T *v, const uint8_t *mask,
