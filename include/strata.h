@@ -133,7 +133,10 @@ typedef struct {
     double valid_min, valid_max; /* value range of the valid points (0, 0 if none) */
     uint64_t raw_size;        /* bytes of the decompressed field */
     uint64_t stream_size;     /* bytes of the whole stream (header + payload) */
-    unsigned method;          /* 0 stored raw, 1 multilevel interpolation, 2 lossless */
+    unsigned method;          /* 0 stored raw, 1 multilevel interpolation, 2 lossless,
+                                 3 block container (blocks > 0) */
+    uint64_t blocks;          /* number of blocks of a container; 0 for a single stream */
+    uint64_t slab;            /* container: extent of each block along dims[0] */
 } strata_stream_info;
 
 /* ---- compression ---------------------------------------------------------- */
@@ -178,6 +181,75 @@ STRATA_API strata_status strata_read_header(const void *src, size_t src_size,
 STRATA_API strata_status strata_decompress(const void *src, size_t src_size,
                                            void *dst, size_t dst_capacity,
                                            int threads, strata_stream_info *info);
+
+/* ---- block containers -----------------------------------------------------
+ * A container holds one field cut into slabs along its slowest dimension
+ * (dims[0]); each slab is an independent stream, so blocks are compressed and
+ * decompressed independently (by MPI ranks, threads or processes). The cut
+ * depends only on the field, never on who compresses it, so the bytes are the
+ * same whatever the process or thread count. strata_read_header() and
+ * strata_decompress() accept a container wherever they accept a stream.
+ * Layout: docs/format.md, "Block containers". */
+
+/*! strata_block_slab() :
+ *  @return the extent along dims[0] of every block of `field` (the last block
+ *  may be thinner), about 2^20 points a block; 0 if `field` is invalid. */
+STRATA_API size_t strata_block_slab(const strata_field *field);
+
+/*! strata_block_count() :
+ *  @return ceil(dims[0] / strata_block_slab(field)); 0 if `field` is invalid. */
+STRATA_API size_t strata_block_count(const strata_field *field);
+
+/*! strata_value_range() :
+ *  Scans `count` values at `src` of field->dtype and reports the minimum and
+ *  maximum of the valid points (not NaN, Inf or field's fill value) and how many
+ *  are valid. With no valid point, *vmin = *vmax = 0. Partial ranges of several
+ *  processes combine by min/max/sum. */
+STRATA_API strata_status strata_value_range(const strata_field *field, const void *src,
+                                            size_t count, double *vmin, double *vmax,
+                                            uint64_t *valid);
+
+/*! strata_block_params() :
+ *  The params each block of a container is compressed with: the user's `params`
+ *  resolved to an absolute bound with the whole field's valid range [vmin, vmax]
+ *  (REL becomes ABS; a zero-width bound becomes LOSSLESS). *abs_bound receives the
+ *  bound that the container records. */
+STRATA_API strata_status strata_block_params(const strata_params *params, double vmin,
+                                             double vmax, strata_params *block_params,
+                                             double *abs_bound);
+
+/*! strata_block_field() :
+ *  The sub-field of block `index` (dims[0] = its slab, other dims and fill as
+ *  `field`) and the index of its first point in the whole field. */
+STRATA_API strata_status strata_block_field(const strata_field *field, size_t index,
+                                            strata_field *block, size_t *first_point);
+
+/*! strata_container_header_size() :
+ *  @return bytes of a container's header and block index for `blocks` blocks. */
+STRATA_API size_t strata_container_header_size(size_t blocks);
+
+/*! strata_container_write_header() :
+ *  Writes the header and block index of a container for `field`, compressed with
+ *  the user's `params` (as given, before strata_block_params), whole-field range
+ *  [vmin, vmax], and the sizes of its strata_block_count(field) block streams.
+ *  The blocks follow the header, in order, with no gap.
+ *  @return STRATA_OK, STRATA_ERR_INVALID_ARG or STRATA_ERR_DST_TOO_SMALL. */
+STRATA_API strata_status strata_container_write_header(const strata_field *field,
+                                                       const strata_params *params,
+                                                       double vmin, double vmax,
+                                                       const uint64_t *block_sizes,
+                                                       size_t blocks, void *dst,
+                                                       size_t dst_capacity);
+
+/*! strata_compress_blocks() :
+ *  Compresses `field` into a container in one process, the blocks in parallel
+ *  over params->threads. Same bytes as any distributed writer that follows the
+ *  calls above. `dst_capacity >= strata_compress_bound(field) +
+ *  strata_container_header_size(strata_block_count(field)) + 256 * blocks`
+ *  suffices. */
+STRATA_API strata_status strata_compress_blocks(const strata_field *field, const void *src,
+                                                const strata_params *params, void *dst,
+                                                size_t dst_capacity, size_t *dst_size);
 
 #ifdef __cplusplus
 }

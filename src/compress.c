@@ -22,7 +22,7 @@ size_t strata_compress_bound(const strata_field *f)
     return raw > SIZE_MAX - 256 ? 0 : raw + 256;
 }
 
-static strata_status check_args(const strata_field *f, const void *src, const strata_params *p,
+strata_status strata_check_compress_args(const strata_field *f, const void *src, const strata_params *p,
                                 const void *dst, const size_t *dst_size)
 {
     STRATA_RETURN_IF(!f || !src || !p || !dst || !dst_size, STRATA_ERR_INVALID_ARG);
@@ -130,7 +130,7 @@ static strata_status encode_lossless(const void *src, size_t n, size_t w, strata
 strata_status strata_compress(const strata_field *f, const void *src, const strata_params *p,
                               void *dst, size_t dst_capacity, size_t *dst_size)
 {
-    STRATA_FORWARD(check_args(f, src, p, dst, dst_size));
+    STRATA_FORWARD(strata_check_compress_args(f, src, p, dst, dst_size));
     const size_t n = strata_field_count(f), w = strata_dtype_size(f->dtype);
     const int threads = strata_thread_count(p->threads);
 
@@ -151,9 +151,8 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
     strata_scan(&h.info.field, src, n, mask, threads, &scan);
     h.info.valid_min = scan.vmin;
     h.info.valid_max = scan.vmax;
-    double eb = p->mode == STRATA_MODE_ABS ? p->bound
-              : p->mode == STRATA_MODE_REL ? p->bound * (scan.vmax - scan.vmin) : 0.0;
-    if (eb > 0 && isfinite(2.0 * eb)) {
+    const double eb = strata_resolve_abs_bound(p->mode, p->bound, scan.vmin, scan.vmax);
+    if (eb > 0) {
         h.method = STRATA_METHOD_INTERP;
         h.info.abs_bound = eb;
         unsigned coder = p->coder == STRATA_CODER_DEFAULT ? STRATA_CODER_RANGE : (unsigned)p->coder;

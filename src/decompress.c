@@ -2,15 +2,27 @@
  * container, load the sections, undo entropy coding and the decomposition. */
 #include <stdlib.h>
 #include "common/format.h"
+#include "common/bytes.h"
 #include "common/params_section.h"
 #include "decompose/grid.h"
 #include "entropy/segments.h"
 #include "entropy/section.h"
 #include "lossless/lossless.h"
 
+static int is_container(const void *src, size_t size)
+{
+    return size >= 4 && memcmp(src, STRATA_CONTAINER_MAGIC, 4) == 0;
+}
+
 strata_status strata_read_header(const void *src, size_t src_size, strata_stream_info *info)
 {
     STRATA_RETURN_IF(!src || !info, STRATA_ERR_INVALID_ARG);
+    if (is_container(src, src_size)) {
+        strata_container c;
+        STRATA_FORWARD(strata_container_parse(src, src_size, &c));
+        *info = c.info;
+        return STRATA_OK;
+    }
     strata_header h;
     STRATA_FORWARD(strata_header_parse(src, src_size, &h));
     *info = h.info;
@@ -136,10 +148,66 @@ static strata_status decode_payload(const strata_header *h, const uint8_t *paylo
     }
 }
 
+static strata_status decompress_stream(const void *src, size_t src_size, void *dst,
+                                       size_t dst_capacity, int threads, strata_stream_info *info);
+
+/* A block must be a plain stream describing exactly its slab of the container. */
+static int block_matches(const strata_stream_info *b, const strata_field *bf, const strata_container *c)
+{
+    const strata_field *f = &b->field;
+    if (f->dtype != bf->dtype || f->ndims != bf->ndims || f->has_fill != bf->has_fill) return 0;
+    if (f->has_fill && memcmp(&f->fill_value, &bf->fill_value, sizeof(double)) != 0) return 0;
+    for (unsigned i = 0; i < f->ndims; i++) if (f->dims[i] != bf->dims[i]) return 0;
+    if (b->mode == STRATA_MODE_LOSSLESS) return 1;
+    return b->mode == STRATA_MODE_ABS && b->abs_bound == c->info.abs_bound;
+}
+
+static strata_status decompress_container(const uint8_t *src, size_t src_size, uint8_t *dst,
+                                          size_t cap, int threads, strata_stream_info *info)
+{
+    strata_container c;
+    STRATA_FORWARD(strata_container_parse(src, src_size, &c));
+    STRATA_RETURN_IF(src_size < c.info.stream_size, STRATA_ERR_TRUNCATED);
+    STRATA_RETURN_IF(cap < c.info.raw_size, STRATA_ERR_DST_TOO_SMALL);
+    const size_t nb = (size_t)c.info.blocks, w = strata_dtype_size(c.info.field.dtype);
+    size_t *offs = malloc((nb + 1) * sizeof *offs);
+    STRATA_RETURN_IF(!offs, STRATA_ERR_NOMEM);
+    offs[0] = strata_container_header_size(nb);
+    for (size_t i = 0; i < nb; i++) offs[i + 1] = offs[i] + (size_t)strata_get_u64(c.index + 8 * i);
+    const int nt = strata_thread_count(threads), outer = nb > 1 && nt > 1;
+    strata_status st = STRATA_OK;
+    #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (outer)
+    for (long long i = 0; i < (long long)nb; i++) {
+        strata_field bf;
+        size_t first;
+        strata_stream_info bi;
+        const uint8_t *b = src + offs[i];
+        const size_t bsize = offs[i + 1] - offs[i];
+        strata_status s = strata_block_field(&c.info.field, (size_t)i, &bf, &first);
+        if (s == STRATA_OK) s = is_container(b, bsize) ? STRATA_ERR_CORRUPT : strata_read_header(b, bsize, &bi);
+        if (s == STRATA_OK && !block_matches(&bi, &bf, &c)) s = STRATA_ERR_CORRUPT;
+        if (s == STRATA_OK)
+            s = decompress_stream(b, bsize, dst + first * w, bi.raw_size, outer ? 1 : nt, NULL);
+        #pragma omp critical(strata_blocks_status)
+        if (s != STRATA_OK && st == STRATA_OK) st = s;
+    }
+    free(offs);
+    if (st == STRATA_OK && info) *info = c.info;
+    return st;
+}
+
 strata_status strata_decompress(const void *src, size_t src_size, void *dst, size_t dst_capacity,
                                 int threads, strata_stream_info *info)
 {
     STRATA_RETURN_IF(!src || !dst || threads < 0, STRATA_ERR_INVALID_ARG);
+    if (is_container(src, src_size))
+        return decompress_container(src, src_size, dst, dst_capacity, threads, info);
+    return decompress_stream(src, src_size, dst, dst_capacity, threads, info);
+}
+
+static strata_status decompress_stream(const void *src, size_t src_size, void *dst,
+                                       size_t dst_capacity, int threads, strata_stream_info *info)
+{
     strata_header h;
     STRATA_FORWARD(strata_header_parse(src, src_size, &h));
     STRATA_RETURN_IF(src_size - STRATA_HEADER_SIZE < h.payload_size, STRATA_ERR_TRUNCATED);

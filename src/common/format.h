@@ -58,4 +58,20 @@ typedef struct {
 strata_status strata_sections_parse(const uint8_t *payload, size_t size,
                                     strata_section sections[STRATA_SEC_COUNT_]);
 
+/* ---- block containers (format.md, "Block containers") ---- */
+#define STRATA_CONTAINER_MAGIC "STRB"
+#define STRATA_CONTAINER_HEAD 128
+#define STRATA_METHOD_CONTAINER 3 /* as reported in strata_stream_info.method */
+#define STRATA_BLOCK_POINTS ((size_t)1 << 20)
+
+typedef struct {
+    strata_stream_info info; /* field, mode, bounds, range, blocks, slab */
+    const uint8_t *index;    /* blocks x u64 sizes */
+    uint64_t payload_size;   /* sum of the block sizes */
+} strata_container;
+
+/* Parses and validates a container header and index (src_size may cover only
+ * the header and index). */
+strata_status strata_container_parse(const uint8_t *src, size_t src_size, strata_container *c);
+
 #endif

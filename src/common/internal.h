@@ -43,8 +43,22 @@ static inline size_t strata_dtype_size(strata_dtype t)
     return t == STRATA_FLOAT32 ? 4 : t == STRATA_FLOAT64 ? 8 : 0;
 }
 
+/* The absolute bound that ABS/REL params give over the valid range [vmin, vmax];
+ * 0 when there is none usable (lossless mode, zero width, or 2*eb overflows), in
+ * which case the field is coded losslessly. */
+static inline double strata_resolve_abs_bound(strata_mode mode, double bound, double vmin, double vmax)
+{
+    double eb = mode == STRATA_MODE_ABS ? bound : mode == STRATA_MODE_REL ? bound * (vmax - vmin) : 0.0;
+    return eb > 0 && eb * 2.0 <= 1.7976931348623157e308 ? eb : 0.0;
+}
+
 /* Number of threads an OpenMP region should use (params.threads semantics). */
 int strata_thread_count(int requested);
+
+/* Validates strata_compress()'s arguments (src/compress.c). */
+strata_status strata_check_compress_args(const strata_field *f, const void *src,
+                                         const strata_params *p, const void *dst,
+                                         const size_t *dst_size);
 
 /* 64-bit checksum of a byte range (src/common/checksum.c). */
 uint64_t strata_checksum64(const void *data, size_t size);
