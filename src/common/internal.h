@@ -44,16 +44,16 @@ static inline size_t strata_dtype_size(strata_dtype t)
 }
 
 /* The absolute bound that ABS/REL params give over the valid range [vmin, vmax];
- * 0 when there is none usable (lossless mode, zero width, or 2*eb overflows), in
- * which case the field is coded losslessly. */
+ * 0 when there is none usable, in which case the field is coded losslessly:
+ * lossless mode, zero width, 2*eb overflowing, or eb so small (subnormal range)
+ * that level bounds eb/2 or the reciprocal of a bin width would not be finite
+ * and nonzero. Lossless honours any bound. */
 static inline double strata_resolve_abs_bound(strata_mode mode, double bound, double vmin, double vmax)
 {
     double eb = mode == STRATA_MODE_ABS ? bound : mode == STRATA_MODE_REL ? bound * (vmax - vmin) : 0.0;
-    return eb > 0 && eb * 2.0 <= 1.7976931348623157e308 ? eb : 0.0;
+    /* A huge bound is clamped: enforcing a tighter one still honours it. */
+    return eb >= 0x1p-1000 ? (eb <= 0x1p1000 ? eb : 0x1p1000) : 0.0;
 }
-
-/* Number of threads an OpenMP region should use (params.threads semantics). */
-int strata_thread_count(int requested);
 
 /* Validates strata_compress()'s arguments (src/compress.c). */
 strata_status strata_check_compress_args(const strata_field *f, const void *src,

@@ -21,8 +21,9 @@
             }                                                                            \
         }                                                                                \
         out->specials = specials;                                                        \
-        out->vmin = specials < n ? lo : 0.0;                                             \
-        out->vmax = specials < n ? hi : 0.0;                                             \
+        /* + 0.0 turns -0 into +0: which zero a parallel min/max keeps varies. */     \
+        out->vmin = specials < n ? lo + 0.0 : 0.0;                                       \
+        out->vmax = specials < n ? hi + 0.0 : 0.0;                                       \
     }
 STRATA_DEFINE_SCAN(float, f32)
 STRATA_DEFINE_SCAN(double, f64)
