@@ -55,6 +55,9 @@ static inline double strata_resolve_abs_bound(strata_mode mode, double bound, do
     return eb >= 0x1p-1000 ? (eb <= 0x1p1000 ? eb : 0x1p1000) : 0.0;
 }
 
+/* Number of threads an OpenMP region should use (params.threads semantics). */
+int strata_thread_count(int requested);
+
 /* Validates strata_compress()'s arguments (src/compress.c). */
 strata_status strata_check_compress_args(const strata_field *f, const void *src,
                                          const strata_params *p, const void *dst,
