@@ -43,11 +43,10 @@ static inline size_t strata_dtype_size(strata_dtype t)
     return t == STRATA_FLOAT32 ? 4 : t == STRATA_FLOAT64 ? 8 : 0;
 }
 
-/* The absolute bound that ABS/REL params give over the valid range [vmin, vmax];
- * 0 when there is none usable, in which case the field is coded losslessly:
- * lossless mode, zero width, 2*eb overflowing, or eb so small (subnormal range)
- * that level bounds eb/2 or the reciprocal of a bin width would not be finite
- * and nonzero. Lossless honours any bound. */
+/* The absolute bound that ABS/REL params give over the valid range [vmin, vmax].
+ * 0 means none is usable and the field is coded losslessly (which honours any
+ * bound): lossless mode, a zero-width range, or a bound so small that level
+ * bounds and bin reciprocals would leave the normal range. */
 static inline double strata_resolve_abs_bound(strata_mode mode, double bound, double vmin, double vmax)
 {
     double eb = mode == STRATA_MODE_ABS ? bound : mode == STRATA_MODE_REL ? bound * (vmax - vmin) : 0.0;
