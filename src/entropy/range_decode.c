@@ -16,13 +16,20 @@ static inline uint8_t rc_byte(rc_decoder *d)
     return 0;
 }
 
+/* Branch-free on the decoded bit: it is the unpredictable part. */
 static inline unsigned rc_bit(rc_decoder *d, uint16_t *p)
 {
-    uint32_t bound = (d->range >> RC_PROB_BITS) * *p;
-    unsigned bit;
-    if (d->code < bound) { d->range = bound; *p += (uint16_t)((RC_PROB_ONE - *p) >> RC_ADAPT); bit = 0; }
-    else { d->code -= bound; d->range -= bound; *p -= (uint16_t)(*p >> RC_ADAPT); bit = 1; }
-    while (d->range < RC_TOP) { d->range <<= 8; d->code = (d->code << 8) | rc_byte(d); }
+    const uint32_t prob = *p, bound = (d->range >> RC_PROB_BITS) * prob;
+    const unsigned bit = d->code >= bound;
+    const uint32_t mask = 0u - bit;
+    d->code -= bound & mask;
+    d->range = bit ? d->range - bound : bound;
+    *p = (uint16_t)(bit ? prob - (prob >> RC_ADAPT) : prob + ((RC_PROB_ONE - prob) >> RC_ADAPT));
+    if (d->range < RC_TOP) {
+        d->range <<= 8;
+        d->code = (d->code << 8) | rc_byte(d);
+        if (d->range < RC_TOP) { d->range <<= 8; d->code = (d->code << 8) | rc_byte(d); }
+    }
     return bit;
 }
 

@@ -31,9 +31,10 @@ static inline void rc_shift_low(rc_encoder *e)
 
 static inline void rc_bit(rc_encoder *e, uint16_t *p, unsigned bit)
 {
-    uint32_t bound = (e->range >> RC_PROB_BITS) * *p;
-    if (!bit) { e->range = bound; *p += (uint16_t)((RC_PROB_ONE - *p) >> RC_ADAPT); }
-    else { e->low += bound; e->range -= bound; *p -= (uint16_t)(*p >> RC_ADAPT); }
+    const uint32_t prob = *p, bound = (e->range >> RC_PROB_BITS) * prob;
+    e->low += bound & (0u - bit);
+    e->range = bit ? e->range - bound : bound;
+    *p = (uint16_t)(bit ? prob - (prob >> RC_ADAPT) : prob + ((RC_PROB_ONE - prob) >> RC_ADAPT));
     while (e->range < RC_TOP) { e->range <<= 8; rc_shift_low(e); }
 }
 
