@@ -33,19 +33,6 @@ static inline unsigned rc_bit(rc_decoder *d, uint16_t *p)
     return bit;
 }
 
-static inline unsigned rc_direct(rc_decoder *d, unsigned count)
-{
-    unsigned v = 0;
-    while (count--) {
-        d->range >>= 1;
-        unsigned bit = d->code >= d->range;
-        d->code -= d->range & (0u - bit);
-        v = (v << 1) | bit;
-        while (d->range < RC_TOP) { d->range <<= 8; d->code = (d->code << 8) | rc_byte(d); }
-    }
-    return v;
-}
-
 int strata_range_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
                                 size_t first, const strata_symbol_levels *lv, void **scratch)
 {
@@ -53,29 +40,35 @@ int strata_range_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, 
     if (!*scratch) return 0;
     rc_model *m = *scratch;
     rc_model_init(m);
-    rc_decoder d = {src, src + size, 0xFFFFFFFFu, 0, 0};
+    const uint8_t *p = src, *end = src + size;
+    uint64_t coded;
+    if (!strata_get_varint(&p, end, &coded) || coded > (uint64_t)(end - p)) return 0;
+    rc_decoder d = {p, p + coded, 0xFFFFFFFFu, 0, 0};
+    rc_raw_reader raw = {p + coded, end, 0, 0, 0};
     if (rc_byte(&d) != 0) return 0; /* the encoder's first byte is always 0 */
     for (int i = 0; i < 4; i++) d.code = (d.code << 8) | rc_byte(&d);
-    unsigned k1 = 0, k2 = 0;
+    unsigned k1 = 0, k2 = 0, prev_sign = 0;
     for (size_t i = 0; i < n; i++) {
         rc_context *c = &m->ctx[rc_level_class(first + i, lv) * RC_NB_CLASSES + rc_nb_class(k1, k2)];
         unsigned k = 0;
         while (k < RC_KMAX && rc_bit(&d, &c->k[k])) k++;
         unsigned v = 0;
+        unsigned sign = 0;
         if (k >= 1 && k < RC_KMAX) {
-            unsigned neg = rc_bit(&d, &c->sign), mag = 1;
-            if (k >= 2) {
-                mag = (mag << 1) | rc_bit(&d, &c->mant[k]);
-                if (k >= 3) mag = (mag << (k - 2)) | rc_direct(&d, k - 2);
-            }
+            const unsigned neg = rc_bit(&d, &c->sign[prev_sign]);
+            unsigned mag = 1;
+            if (k >= 2) mag = 2 | rc_bit(&d, &c->mant[k]);
+            if (k >= 3) mag = (mag << (k - 2)) | rc_raw_get(&raw, k - 2);
             v = (unsigned)(STRATA_QUANT_RADIUS + (neg ? -(int)mag : (int)mag));
+            sign = 1 + neg;
         } else if (k == 0) {
             v = STRATA_QUANT_RADIUS;
         }
         if (STRATA_UNLIKELY(v > 65535 || d.overrun)) return 0;
         sym[i] = (uint16_t)v;
+        prev_sign = sign;
         k2 = k1;
         k1 = k;
     }
-    return !d.overrun;
+    return !d.overrun && !raw.overrun;
 }

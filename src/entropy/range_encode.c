@@ -38,15 +38,6 @@ static inline void rc_bit(rc_encoder *e, uint16_t *p, unsigned bit)
     while (e->range < RC_TOP) { e->range <<= 8; rc_shift_low(e); }
 }
 
-static inline void rc_direct(rc_encoder *e, unsigned bits, unsigned count)
-{
-    while (count--) {
-        e->range >>= 1;
-        if ((bits >> count) & 1) e->low += e->range;
-        while (e->range < RC_TOP) { e->range <<= 8; rc_shift_low(e); }
-    }
-}
-
 int strata_range_encode_segment(const uint16_t *sym, size_t n, size_t first,
                                 const strata_symbol_levels *lv, void **scratch, strata_buf *out)
 {
@@ -54,9 +45,11 @@ int strata_range_encode_segment(const uint16_t *sym, size_t n, size_t first,
     if (!*scratch) return 0;
     rc_model *m = *scratch;
     rc_model_init(m);
-    rc_encoder e = {0, 0xFFFFFFFFu, 0, 1, out};
-    if (!strata_buf_reserve(out, n / 4 + 64)) return 0;
-    unsigned k1 = 0, k2 = 0;
+    strata_buf coded = {0};
+    rc_encoder e = {0, 0xFFFFFFFFu, 0, 1, &coded};
+    rc_raw_writer raw = {0, 0, {0}};
+    if (!strata_buf_reserve(&coded, n / 4 + 64)) return 0;
+    unsigned k1 = 0, k2 = 0, prev_sign = 0;
     for (size_t i = 0; i < n; i++) {
         const unsigned v = sym[i];
         const int q = (int)v - STRATA_QUANT_RADIUS;
@@ -67,16 +60,24 @@ int strata_range_encode_segment(const uint16_t *sym, size_t n, size_t first,
             rc_bit(&e, &c->k[j], k > j);
             if (k <= j) break;
         }
+        unsigned sign = 0;
         if (k >= 1 && k < RC_KMAX) {
-            rc_bit(&e, &c->sign, q < 0);
-            if (k >= 2) {
-                rc_bit(&e, &c->mant[k], (mag >> (k - 2)) & 1);
-                if (k >= 3) rc_direct(&e, mag, k - 2);
-            }
+            rc_bit(&e, &c->sign[prev_sign], q < 0);
+            sign = q < 0 ? 2 : 1;
+            if (k >= 2) rc_bit(&e, &c->mant[k], (mag >> (k - 2)) & 1);
+            if (k >= 3) rc_raw_put(&raw, mag & ((1u << (k - 2)) - 1), k - 2);
         }
+        prev_sign = sign;
         k2 = k1;
         k1 = k;
     }
     for (int i = 0; i < 5; i++) rc_shift_low(&e);
-    return !out->failed;
+    rc_raw_flush(&raw);
+    strata_buf_put_varint(out, coded.size);
+    strata_buf_append(out, coded.data, coded.size);
+    strata_buf_append(out, raw.out.data, raw.out.size);
+    int ok = !coded.failed && !raw.out.failed && !out->failed;
+    strata_buf_free(&coded);
+    strata_buf_free(&raw.out);
+    return ok;
 }

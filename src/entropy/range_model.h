@@ -4,11 +4,16 @@
  * A code v (0 = stored exactly, else q = v - radius) is binarized as:
  *   k = 0 if q == 0, bit length of |q| (1..15) otherwise, 16 for v == 0;
  *   k in unary: bits [k > j] for j = 0.. until a 0 bit or j = 15;
- *   for 1 <= k <= 15: the sign (1 = negative), then the k-1 bits of |q| below
- *   its leading one, the first of them modelled, the rest at probability 1/2.
+ *   for 1 <= k <= 15, the sign (1 = negative), modelled by the context and the
+ *   sign of the previous code (0 for zero or stored, 1 positive, 2 negative);
+ *   for k >= 2, the bit of |q| below its leading one, modelled;
+ *   for k >= 3, the k-2 lowest bits of |q| as raw bits in a separate stream:
+ *   they are incompressible, and each range-coded bit costs serial latency.
  * Every modelled bit has a probability per context; the context is the level
  * class of the symbol (stride 1, 2, or coarser) and the mean k of the two
  * symbols before it in the segment. Probabilities start at 1/2 per segment.
+ * Segment layout: varint byte length of the range-coded part, that part, then
+ * the raw bit stream (LSB first, 64-bit little-endian words, last one partial).
  */
 #ifndef STRATA_RANGE_MODEL_H
 #define STRATA_RANGE_MODEL_H
@@ -26,7 +31,7 @@
 
 typedef struct {
     uint16_t k[RC_KMAX];
-    uint16_t sign;
+    uint16_t sign[3];   /* by the sign of the previous code: zero, positive, negative */
     uint16_t mant[RC_KMAX];
 } rc_context;
 
@@ -54,6 +59,50 @@ static inline unsigned rc_nb_class(unsigned k1, unsigned k2)
 static inline unsigned rc_bit_length(unsigned x)
 {
     return x ? 32u - (unsigned)__builtin_clz(x) : 0u;
+}
+
+/* Raw bit stream, LSB first. */
+typedef struct { uint64_t acc; unsigned n; strata_buf out; } rc_raw_writer;
+
+static inline void rc_raw_put(rc_raw_writer *w, uint64_t bits, unsigned n)
+{
+    w->acc |= bits << w->n;
+    w->n += n;
+    if (w->n >= 64) {
+        uint8_t b[8];
+        strata_put_u64(b, w->acc);
+        strata_buf_append(&w->out, b, 8);
+        w->n -= 64;
+        w->acc = w->n ? bits >> (n - w->n) : 0;
+    }
+}
+
+static inline void rc_raw_flush(rc_raw_writer *w)
+{
+    uint8_t b[8];
+    strata_put_u64(b, w->acc);
+    strata_buf_append(&w->out, b, (w->n + 7) / 8);
+}
+
+typedef struct { const uint8_t *p, *end; uint64_t acc; unsigned n; int overrun; } rc_raw_reader;
+
+static inline uint32_t rc_raw_get(rc_raw_reader *r, unsigned n)
+{
+    if (r->n < n) {
+        uint64_t w = 0;
+        if (r->end - r->p >= 8) { w = strata_get_u64(r->p); r->p += 8; }
+        else if (r->p < r->end) { for (int i = 0; r->p < r->end; i++) w |= (uint64_t)*r->p++ << (8 * i); }
+        else r->overrun = 1;
+        uint32_t v = (uint32_t)((r->acc | (w << r->n)) & ((1ull << n) - 1));
+        unsigned used = n - r->n;
+        r->acc = used < 64 ? w >> used : 0;
+        r->n = 64 - used;
+        return v;
+    }
+    uint32_t v = (uint32_t)(r->acc & ((1ull << n) - 1));
+    r->acc >>= n;
+    r->n -= n;
+    return v;
 }
 
 #endif
