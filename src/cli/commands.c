@@ -363,8 +363,13 @@ int cli_eval(const cli_options *o)
     round_trip_check r;
     check_round_trip(o, &a, recon, &r);
     print_eval(o, &a, &r, &t);
+    if (o->mode == STRATA_MODE_LOSSLESS && (r.violations || r.special_mismatch)) {
+        cli_error("lossless round trip changed %zu of %zu points", r.violations + r.special_mismatch,
+                  r.points);
+        goto done;
+    }
     if (r.violations || r.special_mismatch) {
-        cli_error("%zu of %zu valid points break the bound %.6g and %zu special (NaN, Inf, fill) "
+        cli_error("%zu of %zu valid points break the bound %.6g, and %zu special (NaN, Inf, fill) "
                   "points changed", r.violations, r.valid, r.eb, r.special_mismatch);
         goto done;
     }

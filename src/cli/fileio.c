@@ -259,6 +259,7 @@ static size_t dtype_size(strata_dtype t)
     return t == STRATA_FLOAT64 ? 8 : 4;
 }
 
+#if defined(STRATA_HAVE_NETCDF) || defined(STRATA_HAVE_HDF5)
 /* Squeezes leading dimensions of length 1 until at most STRATA_MAX_DIMS remain and
  * sets field->ndims/dims. `what` names the input for messages. */
 static int set_shape(strata_field *field, const size_t *dims, int rank, const char *what)
@@ -289,6 +290,7 @@ static int set_shape(strata_field *field, const size_t *dims, int rank, const ch
         field->dims[i] = i < rank - first ? dims[first + i] : 0;
     return 0;
 }
+#endif
 
 /* Allocates the bytes of `field`; checks the size for overflow. */
 static int alloc_field(cli_array *a, const char *what)
@@ -632,7 +634,10 @@ static int read_variable(const cli_options *o, cli_array *a)
     int rc = CLI_EXIT_ERROR, hdf5 = name[0] == '/';
     struct stat st;
     if (flen == 0 || stat(file, &st) != 0) {
-        cli_error("cannot open '%s': %s", flen ? file : o->input, strerror(flen ? errno : ENOENT));
+        const char *why = strerror(flen ? errno : ENOENT);
+        if (flen) cli_error("cannot open '%s' (-i '%s' read as FILE:%s): %s", file, o->input,
+                            name[0] == '/' ? "/DATASET" : "VAR", why);
+        else cli_error("cannot open '%s': %s", o->input, why);
         goto done;
     }
     if (*name == '\0' || (hdf5 && name[1] == '\0')) {

@@ -56,7 +56,8 @@ static const struct {
 
 static const char g_input_help[] =
     "Input (-i IN): a raw file of little-endian values (needs -t and -d), or\n"
-    "  FILE:VAR       a float or double variable of a netCDF-3/4 file, or\n"
+    "  FILE:VAR       a float or double variable of a netCDF-3/4 file (VAR may be\n"
+    "                 GROUP/VAR in netCDF-4), or\n"
     "  FILE:/PATH     a float or double dataset of an HDF5 file.\n"
     "  An existing file is always raw; otherwise IN is split at its last ':'.\n"
     "  For netCDF and HDF5, dtype, dims and the fill value (_FillValue, else\n"

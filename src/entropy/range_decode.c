@@ -49,9 +49,16 @@ int strata_range_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, 
     for (int i = 0; i < 4; i++) d.code = (d.code << 8) | rc_byte(&d);
     unsigned k1 = 0, k2 = 0, prev_sign = 0;
     for (size_t i = 0; i < n; i++) {
-        rc_context *c = &m->ctx[rc_level_class(first + i, lv) * RC_NB_CLASSES + rc_nb_class(k1, k2)];
-        unsigned k = 0;
-        while (k < RC_KMAX && rc_bit(&d, &c->k[k])) k++;
+        const unsigned nb = rc_nb_class(k1, k2);
+        rc_context *c = &m->ctx[rc_level_class(first + i, lv) * RC_NB_CLASSES + nb];
+        unsigned k;
+        if (nb == 0 || rc_bit(&d, &c->ge)) {
+            k = nb;
+            while (k < RC_KMAX && rc_bit(&d, &c->up[k])) k++;
+        } else {
+            k = nb - 1;
+            while (k >= 1 && rc_bit(&d, &c->dn[k])) k--;
+        }
         unsigned v = 0;
         unsigned sign = 0;
         if (k >= 1 && k < RC_KMAX) {

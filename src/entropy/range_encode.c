@@ -55,10 +55,18 @@ int strata_range_encode_segment(const uint16_t *sym, size_t n, size_t first,
         const int q = (int)v - STRATA_QUANT_RADIUS;
         const unsigned mag = (unsigned)(q < 0 ? -q : q);
         const unsigned k = v == 0 ? RC_KMAX : rc_bit_length(mag);
-        rc_context *c = &m->ctx[rc_level_class(first + i, lv) * RC_NB_CLASSES + rc_nb_class(k1, k2)];
-        for (unsigned j = 0; j < RC_KMAX; j++) {
-            rc_bit(&e, &c->k[j], k > j);
-            if (k <= j) break;
+        const unsigned nb = rc_nb_class(k1, k2);
+        rc_context *c = &m->ctx[rc_level_class(first + i, lv) * RC_NB_CLASSES + nb];
+        if (nb == 0 || (rc_bit(&e, &c->ge, k >= nb), k >= nb)) {
+            for (unsigned j = nb; j < RC_KMAX; j++) {
+                rc_bit(&e, &c->up[j], k > j);
+                if (k <= j) break;
+            }
+        } else {
+            for (unsigned j = nb - 1; j >= 1; j--) {
+                rc_bit(&e, &c->dn[j], k < j);
+                if (k >= j) break;
+            }
         }
         unsigned sign = 0;
         if (k >= 1 && k < RC_KMAX) {

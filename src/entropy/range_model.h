@@ -3,7 +3,11 @@
  *
  * A code v (0 = stored exactly, else q = v - radius) is binarized as:
  *   k = 0 if q == 0, bit length of |q| (1..15) otherwise, 16 for v == 0;
- *   k in unary: bits [k > j] for j = 0.. until a 0 bit or j = 15;
+ *   k relative to the neighbour class c of its context (the mean k of the two
+ *   previous codes, at most 8), so typical codes take two or three decisions:
+ *   [k >= c] (omitted when c = 0); if so, bits [k > j] for j = c, c+1, ...
+ *   until a 0 bit or j = 15; if not, bits [k < j] for j = c-1, ..., 1 until a
+ *   0 bit (k = j), k = 0 when all are 1;
  *   for 1 <= k <= 15, the sign (1 = negative), modelled by the context and the
  *   sign of the previous code (0 for zero or stored, 1 positive, 2 negative);
  *   for k >= 2, the bit of |q| below its leading one, modelled;
@@ -30,7 +34,9 @@
 #define RC_CONTEXTS (3 * RC_NB_CLASSES)
 
 typedef struct {
-    uint16_t k[RC_KMAX];
+    uint16_t ge;          /* k >= c */
+    uint16_t up[RC_KMAX]; /* [k > j] for j = c, c+1, ... */
+    uint16_t dn[RC_KMAX]; /* [k < j] for j = c-1, c-2, ..., 1 */
     uint16_t sign[3];   /* by the sign of the previous code: zero, positive, negative */
     uint16_t mant[RC_KMAX];
 } rc_context;
@@ -50,6 +56,7 @@ static inline unsigned rc_level_class(size_t pos, const strata_symbol_levels *lv
     return pos >= lv->fine0 ? 0 : pos >= lv->fine1 ? 1 : 2;
 }
 
+/* Context index and its neighbour class c. */
 static inline unsigned rc_nb_class(unsigned k1, unsigned k2)
 {
     unsigned c = (k1 + k2 + 1) >> 1;
