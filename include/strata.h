@@ -45,6 +45,10 @@ extern "C" {
 /*! strata_version_number() :
  *  @return STRATA_VERSION_NUMBER of the library actually linked. */
 STRATA_API unsigned strata_version_number(void);
+/*! strata_format_version() :
+ *  @return STRATA_FORMAT_VERSION of the library actually linked: the stream
+ *  format it writes; it reads every version up to this one. */
+STRATA_API unsigned strata_format_version(void);
 /*! strata_version_string() :
  *  @return "MAJOR.MINOR.PATCH" of the library actually linked (static string). */
 STRATA_API const char *strata_version_string(void);
@@ -82,7 +86,10 @@ typedef struct {
     size_t dims[STRATA_MAX_DIMS]; /* slowest first (C order, like netCDF); each >= 1 */
     int has_fill;           /* nonzero: points equal to fill_value are kept exact and
                                left out of the value range and of prediction */
-    double fill_value;      /* converted to dtype before comparing */
+    double fill_value;      /* converted to dtype before comparing; for FLOAT32 it must
+                               be NaN, +-Inf or within float range (else
+                               STRATA_ERR_INVALID_ARG). A NaN fill changes nothing:
+                               NaN points are always kept exact. */
 } strata_field;
 
 /*! strata_field_init() :
@@ -165,7 +172,9 @@ STRATA_API strata_status strata_compress(const strata_field *field, const void *
 
 /*! strata_read_header() :
  *  Parses and checks the header of the stream at `src` (`src_size` bytes may be
- *  only the beginning of the stream; 112 bytes suffice) without decoding.
+ *  only the beginning of the stream: 112 bytes suffice for a stream, 128 + 8 *
+ *  blocks for a block container, which returns STRATA_ERR_TRUNCATED with fewer)
+ *  without decoding.
  *  @return STRATA_OK and fills *info, or STRATA_ERR_CORRUPT / _CHECKSUM /
  *  _TRUNCATED / _VERSION / _INVALID_ARG. */
 STRATA_API strata_status strata_read_header(const void *src, size_t src_size,
@@ -173,7 +182,8 @@ STRATA_API strata_status strata_read_header(const void *src, size_t src_size,
 
 /*! strata_decompress() :
  *  Decodes the whole stream at `src` into `dst` (capacity `dst_capacity` bytes,
- *  at least info.raw_size). `threads` as in strata_params (0: OpenMP default).
+ *  at least info.raw_size). `src_size` may exceed the stream: bytes after
+ *  info.stream_size are ignored (callers that expect none compare the two). `threads` as in strata_params (0: OpenMP default).
  *  `info` may be NULL; otherwise it receives the stream's description.
  *  The payload checksum is verified before anything is decoded.
  *  @return STRATA_OK, or an error; on error the contents of `dst` are undefined
@@ -241,12 +251,15 @@ STRATA_API strata_status strata_container_write_header(const strata_field *field
                                                        size_t blocks, void *dst,
                                                        size_t dst_capacity);
 
+/*! strata_compress_blocks_bound() :
+ *  @return the largest container strata_compress_blocks() can produce for
+ *  `field` (0 if `field` is invalid). */
+STRATA_API size_t strata_compress_blocks_bound(const strata_field *field);
+
 /*! strata_compress_blocks() :
  *  Compresses `field` into a container in one process, the blocks in parallel
  *  over params->threads. Same bytes as any distributed writer that follows the
- *  calls above. `dst_capacity >= strata_compress_bound(field) +
- *  strata_container_header_size(strata_block_count(field)) + 256 * blocks`
- *  suffices. */
+ *  calls above. `dst_capacity >= strata_compress_blocks_bound(field)` suffices. */
 STRATA_API strata_status strata_compress_blocks(const strata_field *field, const void *src,
                                                 const strata_params *params, void *dst,
                                                 size_t dst_capacity, size_t *dst_size);

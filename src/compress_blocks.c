@@ -31,6 +31,14 @@ strata_status strata_block_params(const strata_params *p, double vmin, double vm
     return STRATA_OK;
 }
 
+size_t strata_compress_blocks_bound(const strata_field *f)
+{
+    size_t raw = strata_compress_bound(f), nb = strata_block_count(f);
+    size_t head = strata_container_header_size(nb);
+    if (!raw || !head || nb > (SIZE_MAX - raw - head) / 256) return 0;
+    return raw + head + 256 * nb; /* each block: its own header and section overhead */
+}
+
 strata_status strata_compress_blocks(const strata_field *f, const void *src, const strata_params *p,
                                      void *dst, size_t cap, size_t *dst_size)
 {

@@ -24,6 +24,7 @@ const char *strata_status_string(strata_status status)
 }
 
 unsigned strata_version_number(void) { return STRATA_VERSION_NUMBER; }
+unsigned strata_format_version(void) { return STRATA_FORMAT_VERSION; }
 
 #define STRATA_STR2(x) #x
 #define STRATA_STR(x) STRATA_STR2(x)
