@@ -31,9 +31,7 @@ strata_status strata_check_compress_args(const strata_field *f, const void *src,
     STRATA_RETURN_IF(f->ndims < 1 || f->ndims > STRATA_MAX_DIMS, STRATA_ERR_INVALID_ARG);
     for (unsigned i = 0; i < f->ndims; i++) STRATA_RETURN_IF(f->dims[i] == 0, STRATA_ERR_EMPTY);
     STRATA_RETURN_IF(!strata_compress_bound(f), STRATA_ERR_INVALID_ARG);
-    /* Converting an out-of-range double to float is undefined: refuse it. */
-    STRATA_RETURN_IF(f->has_fill && f->dtype == STRATA_FLOAT32 && isfinite(f->fill_value) &&
-                     fabs(f->fill_value) > 3.4028234663852886e38, STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(!strata_fill_ok(f), STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(p->mode < STRATA_MODE_ABS || p->mode > STRATA_MODE_LOSSLESS, STRATA_ERR_INVALID_ARG);
     if (p->mode != STRATA_MODE_LOSSLESS)
         STRATA_RETURN_IF(!(p->bound > 0) || !isfinite(p->bound), STRATA_ERR_INVALID_ARG);

@@ -45,8 +45,7 @@ strata_status strata_container_write_header(const strata_field *f, const strata_
     STRATA_RETURN_IF(!f || !p || !sizes || !dst, STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(f->size != sizeof *f || p->size != sizeof *p, STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(!strata_dtype_size(f->dtype) || blocks != strata_block_count(f), STRATA_ERR_INVALID_ARG);
-    STRATA_RETURN_IF(f->has_fill && f->dtype == STRATA_FLOAT32 && isfinite(f->fill_value) &&
-                     fabs(f->fill_value) > 3.4028234663852886e38, STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(!strata_fill_ok(f), STRATA_ERR_INVALID_ARG);
     strata_params bp;
     double eb;
     STRATA_FORWARD(strata_block_params(p, vmin, vmax, &bp, &eb));

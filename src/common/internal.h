@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <math.h>
 #include "strata.h"
 
 /* Error propagation in the style of zstd's RETURN_ERROR_IF / FORWARD_IF_ERROR. */
@@ -41,6 +42,14 @@ static inline int strata_mul_overflows(size_t a, size_t b, size_t *out)
 static inline size_t strata_dtype_size(strata_dtype t)
 {
     return t == STRATA_FLOAT32 ? 4 : t == STRATA_FLOAT64 ? 8 : 0;
+}
+
+/* A FLOAT32 field's fill value must convert to float: NaN, +-Inf or in range. */
+static inline int strata_fill_ok(const strata_field *f)
+{
+    if (!f->has_fill || f->dtype != STRATA_FLOAT32) return 1;
+    const double v = f->fill_value;
+    return isnan(v) || isinf(v) || fabs(v) <= 3.4028234663852886e38;
 }
 
 /* The absolute bound that ABS/REL params give over the valid range [vmin, vmax].
