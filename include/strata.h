@@ -107,7 +107,12 @@ typedef enum {
     STRATA_MODE_ABS = 1,      /* |error| <= bound */
     STRATA_MODE_REL = 2,      /* |error| <= bound * (max - min over valid points) */
     STRATA_MODE_LOSSLESS = 3, /* bit-exact; bound ignored */
-    /* 4 (pointwise relative) and 5 (PSNR target) are reserved for later versions */
+    STRATA_MODE_RESERVED_PW_REL_ = 4, /* pointwise relative: reserved, not yet accepted */
+    STRATA_MODE_PSNR = 5,     /* PSNR over valid points >= bound (dB), with
+                                 PSNR = 20 log10(max - min) - 10 log10(MSE); the
+                                 stream also holds an absolute bound it honours
+                                 (stream_info.abs_bound). Several trial encodings:
+                                 slower than ABS/REL. Not for block containers. */
 } strata_mode;
 
 /* Entropy coder of the quantization codes. Every decoder reads both. */

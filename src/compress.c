@@ -32,7 +32,8 @@ strata_status strata_check_compress_args(const strata_field *f, const void *src,
     for (unsigned i = 0; i < f->ndims; i++) STRATA_RETURN_IF(f->dims[i] == 0, STRATA_ERR_EMPTY);
     STRATA_RETURN_IF(!strata_compress_bound(f), STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(!strata_fill_ok(f), STRATA_ERR_INVALID_ARG);
-    STRATA_RETURN_IF(p->mode < STRATA_MODE_ABS || p->mode > STRATA_MODE_LOSSLESS, STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(p->mode < STRATA_MODE_ABS || p->mode > STRATA_MODE_PSNR ||
+                     p->mode == STRATA_MODE_RESERVED_PW_REL_, STRATA_ERR_INVALID_ARG);
     if (p->mode != STRATA_MODE_LOSSLESS)
         STRATA_RETURN_IF(!(p->bound > 0) || !isfinite(p->bound), STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(p->threads < 0, STRATA_ERR_INVALID_ARG);
@@ -57,19 +58,34 @@ static void append_selected(strata_buf *out, const uint8_t *src, size_t w, size_
     }
 }
 
+/* Sum of squared errors of the reconstruction over valid points, in index
+ * order (deterministic whatever the thread count). */
+static double squared_error(const strata_field *f, const void *src, const void *rec, size_t n,
+                            const uint8_t *mask)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (mask && mask[i]) continue;
+        double d = f->dtype == STRATA_FLOAT32 ? (double)((const float *)src)[i] - (double)((const float *)rec)[i]
+                                              : ((const double *)src)[i] - ((const double *)rec)[i];
+        sum += d * d;
+    }
+    return sum;
+}
+
 static strata_status encode_interp(const strata_field *f, const void *src, size_t n,
                                    const uint8_t *mask, size_t specials, double eb,
-                                   unsigned coder, int threads, strata_buf *payload)
+                                   unsigned coder, int threads, strata_buf *payload,
+                                   double *sq_err)
 {
     const size_t w = strata_dtype_size(f->dtype);
     strata_grid g;
     strata_grid_init(&g, f);
     strata_level_plan plan[STRATA_MAX_LEVELS];
     void *work = malloc(n * w);
-    uint16_t *codes = calloc(n, sizeof *codes);
-    uint16_t *sym = malloc((n - specials + 1) * sizeof *sym);
+    uint16_t *codes = calloc(n, sizeof *codes), *sym = NULL;
     strata_status st = STRATA_ERR_NOMEM;
-    if (!work || !codes || !sym) goto done;
+    if (!work || !codes) goto done;
     memcpy(work, src, n * w);
     if (f->dtype == STRATA_FLOAT32) {
         strata_interp_plan_f32(&g, work, mask, eb, threads, plan);
@@ -78,7 +94,11 @@ static strata_status encode_interp(const strata_field *f, const void *src, size_
         strata_interp_plan_f64(&g, work, mask, eb, threads, plan);
         strata_interp_encode_f64(&g, plan, work, codes, mask, eb, threads);
     }
+    if (sq_err) *sq_err = squared_error(f, src, work, n, mask);
     free(work); work = NULL;
+    /* Allocated only now, so the working copy's memory is reused. */
+    sym = malloc((n - specials + 1) * sizeof *sym);
+    if (!sym) goto done;
 
     uint8_t params[STRATA_PARAMS_HEAD + STRATA_MAX_LEVELS * STRATA_PARAMS_PER_LEVEL];
     strata_params_write(&g, plan, coder, params);
@@ -128,6 +148,52 @@ static strata_status encode_lossless(const void *src, size_t n, size_t w, strata
     return payload->failed ? STRATA_ERR_NOMEM : STRATA_OK;
 }
 
+/* PSNR mode: the largest absolute bound whose reconstruction reaches the target,
+ * by a few trial encodings. Uniform errors in [-eb, eb] give MSE = eb^2/3, the
+ * first guess; each trial's measured PSNR corrects the next, then bisection in
+ * log space between the best bound that reached the target and the smallest
+ * that did not. Returns eb = 0 if none reached it (then coded losslessly). */
+static strata_status encode_psnr(const strata_field *f, const void *src, size_t n,
+                                 const uint8_t *mask, size_t specials, double target,
+                                 double vmin, double vmax, unsigned coder, int threads,
+                                 strata_buf *best, double *eb_out)
+{
+    const double range = vmax - vmin, valid = (double)(n - specials);
+    double eb = range * sqrt(3.0) * pow(10.0, -target / 20.0), good = 0.0, bad = 0.0;
+    *eb_out = 0.0;
+    for (int iter = 0; iter < 8; iter++) {
+        eb = strata_resolve_abs_bound(STRATA_MODE_ABS, eb, 0.0, 0.0);
+        if (eb <= 0) break;
+        strata_buf trial = {0};
+        double sq;
+        strata_status st = encode_interp(f, src, n, mask, specials, eb, coder, threads, &trial, &sq);
+        if (st != STRATA_OK) { strata_buf_free(&trial); strata_buf_free(best); return st; }
+        const double psnr = sq > 0 ? 10.0 * log10(range * range * valid / sq) : INFINITY;
+        if (psnr >= target) {
+            if (!best->data || trial.size <= best->size) {
+                strata_buf_free(best);
+                *best = trial;
+                *eb_out = eb;
+            } else {
+                strata_buf_free(&trial);
+            }
+            good = eb > good ? eb : good;
+        } else {
+            strata_buf_free(&trial);
+            bad = bad == 0.0 || eb < bad ? eb : bad;
+        }
+        if (good > 0 && bad > 0) {
+            if (bad / good < 1.03) break;
+            eb = sqrt(good * bad);
+        } else {
+            /* Scale by the PSNR gap (error ~ eb), nudged past the target. */
+            double gap = isinf(psnr) ? 20.0 : psnr - target;
+            eb *= pow(10.0, gap / 20.0) * (psnr >= target ? 1.05 : 0.95);
+        }
+    }
+    return STRATA_OK;
+}
+
 strata_status strata_compress(const strata_field *f, const void *src, const strata_params *p,
                               void *dst, size_t dst_capacity, size_t *dst_size)
 {
@@ -145,21 +211,31 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
     h.info.bound = p->mode == STRATA_MODE_LOSSLESS ? 0.0 : p->bound;
 
     strata_buf payload = {0};
-    strata_status st;
-    uint8_t *mask = malloc(n);
-    if (!mask) return STRATA_ERR_NOMEM;
+    strata_status st = STRATA_OK;
     strata_scan_result scan;
-    strata_scan(&h.info.field, src, n, mask, threads, &scan);
+    uint8_t *mask = NULL;
+    strata_scan(&h.info.field, src, n, NULL, threads, &scan);
+    if (scan.specials) {
+        /* The mask costs a byte a point: only fields with special points pay it. */
+        mask = malloc(n);
+        if (!mask) return STRATA_ERR_NOMEM;
+        strata_scan(&h.info.field, src, n, mask, threads, &scan);
+    }
     h.info.valid_min = scan.vmin;
     h.info.valid_max = scan.vmax;
-    const double eb = strata_resolve_abs_bound(p->mode, p->bound, scan.vmin, scan.vmax);
-    if (eb > 0) {
+    const unsigned coder = p->coder == STRATA_CODER_DEFAULT ? STRATA_CODER_RANGE : (unsigned)p->coder;
+    double eb = 0.0;
+    if (p->mode == STRATA_MODE_PSNR && scan.vmax > scan.vmin) {
+        st = encode_psnr(&h.info.field, src, n, mask, scan.specials, p->bound, scan.vmin,
+                         scan.vmax, coder, threads, &payload, &eb);
+    } else if ((eb = strata_resolve_abs_bound(p->mode, p->bound, scan.vmin, scan.vmax)) > 0) {
+        st = encode_interp(&h.info.field, src, n, mask, scan.specials, eb, coder, threads,
+                           &payload, NULL);
+    }
+    if (st == STRATA_OK && eb > 0) {
         h.method = STRATA_METHOD_INTERP;
         h.info.abs_bound = eb;
-        unsigned coder = p->coder == STRATA_CODER_DEFAULT ? STRATA_CODER_RANGE : (unsigned)p->coder;
-        st = encode_interp(&h.info.field, src, n, scan.specials ? mask : NULL, scan.specials,
-                           eb, coder, threads, &payload);
-    } else {
+    } else if (st == STRATA_OK) {
         /* Lossless asked for, or a bound of zero width (constant field, no valid
          * points) where exact coding is the only way to honour it. */
         h.method = STRATA_METHOD_LOSSLESS;

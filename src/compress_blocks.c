@@ -21,6 +21,7 @@ strata_status strata_block_params(const strata_params *p, double vmin, double vm
                                   strata_params *bp, double *abs_bound)
 {
     STRATA_RETURN_IF(!p || !bp || !abs_bound || p->size != sizeof *p, STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(p->mode == STRATA_MODE_PSNR, STRATA_ERR_UNSUPPORTED);
     STRATA_RETURN_IF(p->mode < STRATA_MODE_ABS || p->mode > STRATA_MODE_LOSSLESS, STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(p->mode != STRATA_MODE_LOSSLESS && (!(p->bound > 0) || !(p->bound <= 1.7976931348623157e308)),
                      STRATA_ERR_INVALID_ARG);

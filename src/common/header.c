@@ -51,7 +51,8 @@ strata_status strata_header_parse(const uint8_t *s, size_t size, strata_header *
     h->method = (strata_method)s[12];
     STRATA_RETURN_IF(!strata_dtype_size(f->dtype), STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF(f->ndims < 1 || f->ndims > STRATA_MAX_DIMS, STRATA_ERR_CORRUPT);
-    STRATA_RETURN_IF(in->mode < STRATA_MODE_ABS || in->mode > STRATA_MODE_LOSSLESS, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF(in->mode < STRATA_MODE_ABS || in->mode > STRATA_MODE_PSNR ||
+                     in->mode == STRATA_MODE_RESERVED_PW_REL_, STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF(flags & ~STRATA_KNOWN_FLAGS, STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF((unsigned)h->method >= STRATA_METHOD_COUNT_, STRATA_ERR_CORRUPT);
     for (int i = 13; i < 16; i++) STRATA_RETURN_IF(s[i] != 0, STRATA_ERR_CORRUPT);
