@@ -22,6 +22,7 @@ const char *cli_mode_name(strata_mode m)
     case STRATA_MODE_ABS: return "abs";
     case STRATA_MODE_REL: return "rel";
     case STRATA_MODE_LOSSLESS: return "lossless";
+    case STRATA_MODE_PSNR: return "psnr";
     default: return "unknown";
     }
 }
@@ -222,7 +223,7 @@ typedef struct {
  * errors computed in double. A valid point that comes back NaN is a violation. */
 #define DEFINE_CHECK(NAME, T)                                                              \
     static void NAME(const T *x, const T *y, size_t n, int has_fill, T fill,              \
-                     const cli_options *o, round_trip_check *r)                           \
+                     const cli_options *o, double stream_eb, round_trip_check *r)          \
     {                                                                                      \
         double lo = INFINITY, hi = -INFINITY;                                              \
         size_t valid = 0;                                                                  \
@@ -237,7 +238,8 @@ typedef struct {
         r->vmin = valid ? lo : 0.0;                                                        \
         r->vmax = valid ? hi : 0.0;                                                        \
         r->eb = o->mode == STRATA_MODE_ABS ? o->bound                                      \
-              : o->mode == STRATA_MODE_REL ? o->bound * (r->vmax - r->vmin) : 0.0;         \
+              : o->mode == STRATA_MODE_REL ? o->bound * (r->vmax - r->vmin)                \
+              : o->mode == STRATA_MODE_PSNR ? stream_eb : 0.0;                             \
         for (size_t i = 0; i < n; i++) {                                                   \
             int same = memcmp(&x[i], &y[i], sizeof(T)) == 0;                               \
             if (!isfinite(x[i]) || (has_fill && x[i] == fill)) {                           \
@@ -254,16 +256,17 @@ DEFINE_CHECK(check_f32, float)
 DEFINE_CHECK(check_f64, double)
 #undef DEFINE_CHECK
 
+/* stream_eb: the absolute bound a PSNR-mode stream records and must honour. */
 static void check_round_trip(const cli_options *o, const cli_array *a, const void *recon,
-                             round_trip_check *r)
+                             double stream_eb, round_trip_check *r)
 {
     memset(r, 0, sizeof *r);
     const strata_field *f = &a->field;
     size_t n = strata_field_count(f);
     if (f->dtype == STRATA_FLOAT32)
-        check_f32(a->data, recon, n, f->has_fill, (float)f->fill_value, o, r);
+        check_f32(a->data, recon, n, f->has_fill, (float)f->fill_value, o, stream_eb, r);
     else
-        check_f64(a->data, recon, n, f->has_fill, f->fill_value, o, r);
+        check_f64(a->data, recon, n, f->has_fill, f->fill_value, o, stream_eb, r);
 }
 
 /* JSON has no NaN or Inf: those become null. */
@@ -299,7 +302,8 @@ static void print_eval(const cli_options *o, const cli_array *a, const round_tri
     const double bpv = 8.0 * (double)t->stream_size / (double)r->points;
     const double cmbs = (double)t->raw_size / 1e6 / t->compress_s;
     const double dmbs = (double)t->raw_size / 1e6 / t->decompress_s;
-    const int pass = r->violations == 0 && r->special_mismatch == 0;
+    const int pass = r->violations == 0 && r->special_mismatch == 0 &&
+                     (o->mode != STRATA_MODE_PSNR || psnr >= o->bound);
     if (!o->json) {
         printf("ratio=%.4f bpv=%.4f max_abs_err=%.6g abs_bound=%.6g psnr=%.2f "
                "compress_MBps=%.1f decompress_MBps=%.1f violations=%zu verdict=%s\n",
@@ -340,6 +344,7 @@ int cli_eval(const cli_options *o)
     void *stream = NULL, *recon = malloc(a.size);
     size_t cap = 0;
     eval_timing t = { a.size, 0, INFINITY, INFINITY };
+    strata_stream_info info;
     if (!recon) {
         cli_error("out of memory: the decompressed field needs %zu bytes", a.size);
         goto done;
@@ -352,7 +357,7 @@ int cli_eval(const cli_options *o)
     }
     for (unsigned k = 0; k < o->repeat; k++) {
         double t0 = now_seconds();
-        strata_status st = strata_decompress(stream, t.stream_size, recon, a.size, o->threads, NULL);
+        strata_status st = strata_decompress(stream, t.stream_size, recon, a.size, o->threads, &info);
         double dt = now_seconds() - t0;
         if (st != STRATA_OK) {
             cli_error("cannot decompress what was just compressed: %s", strata_status_string(st));
@@ -361,7 +366,7 @@ int cli_eval(const cli_options *o)
         if (dt < t.decompress_s) t.decompress_s = dt;
     }
     round_trip_check r;
-    check_round_trip(o, &a, recon, &r);
+    check_round_trip(o, &a, recon, info.abs_bound, &r);
     print_eval(o, &a, &r, &t);
     if (o->mode == STRATA_MODE_LOSSLESS && (r.violations || r.special_mismatch)) {
         cli_error("lossless round trip changed %zu of %zu points", r.violations + r.special_mismatch,
@@ -372,6 +377,14 @@ int cli_eval(const cli_options *o)
         cli_error("%zu of %zu valid points break the bound %.6g, and %zu special (NaN, Inf, fill) "
                   "points changed", r.violations, r.valid, r.eb, r.special_mismatch);
         goto done;
+    }
+    if (o->mode == STRATA_MODE_PSNR) {
+        const double mse = r.valid ? r.sse / (double)r.valid : 0.0, range = r.vmax - r.vmin;
+        if (mse > 0 && 20 * log10(range) - 10 * log10(mse) < o->bound) {
+            cli_error("PSNR %.2f dB is below the target %.2f dB",
+                      20 * log10(range) - 10 * log10(mse), o->bound);
+            goto done;
+        }
     }
     rc = CLI_EXIT_OK;
 done:

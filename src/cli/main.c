@@ -13,7 +13,7 @@
 enum { CMD_COMPRESS = 1, CMD_DECOMPRESS = 2, CMD_INFO = 4, CMD_EVAL = 8 };
 
 typedef enum {
-    OPT_INPUT, OPT_OUTPUT, OPT_TYPE, OPT_DIMS, OPT_ABS, OPT_REL, OPT_LOSSLESS, OPT_FILL,
+    OPT_INPUT, OPT_OUTPUT, OPT_TYPE, OPT_DIMS, OPT_ABS, OPT_REL, OPT_LOSSLESS, OPT_PSNR, OPT_FILL,
     OPT_THREADS, OPT_REPEAT, OPT_JSON, OPT_QUIET, OPT_HELP
 } option_id;
 
@@ -31,6 +31,7 @@ static const struct {
     { OPT_ABS, "abs", 0, 1, CMD_COMPRESS | CMD_EVAL },
     { OPT_REL, "rel", 0, 1, CMD_COMPRESS | CMD_EVAL },
     { OPT_LOSSLESS, "lossless", 0, 0, CMD_COMPRESS | CMD_EVAL },
+    { OPT_PSNR, "psnr", 0, 1, CMD_COMPRESS | CMD_EVAL },
     { OPT_FILL, "fill", 0, 1, CMD_COMPRESS | CMD_EVAL },
     { OPT_THREADS, "threads", 0, 1, CMD_COMPRESS | CMD_DECOMPRESS | CMD_EVAL },
     { OPT_REPEAT, "repeat", 0, 1, CMD_EVAL },
@@ -70,6 +71,8 @@ static const char g_field_help[] =
     "  --abs E               absolute bound: |error| <= E\n"
     "  --rel E               bound relative to the value range: |error| <= E*(max-min)\n"
     "  --lossless            bit-exact\n"
+    "  --psnr P              PSNR over valid points >= P dB, with the fewest bytes\n"
+    "                        found (several trial encodings: slower)\n"
     "  --fill V              points equal to V are kept exact and left out of the range\n"
     "                        (overrides the file's; --fill=nan drops it; write a negative\n"
     "                        value as --fill=-1e10 or --fill -1e10)\n"
@@ -81,10 +84,10 @@ static void print_general_help(FILE *out)
             "usage: strata COMMAND [OPTIONS]\n"
             "Error-bounded lossy compression of float fields.\n\n"
             "Commands:\n"
-            "  compress    -i IN -o OUT [-t f32|f64 -d DIMS] (--abs E|--rel E|--lossless)\n"
+            "  compress    -i IN -o OUT [-t f32|f64 -d DIMS] (--abs E|--rel E|--psnr P|--lossless)\n"
             "  decompress  -i IN -o OUT        writes raw little-endian values\n"
             "  info        -i IN               describes a compressed stream\n"
-            "  eval        -i IN [-t -d] (--abs E|--rel E|--lossless) [--repeat K] [--json]\n"
+            "  eval        -i IN [-t -d] (--abs E|--rel E|--psnr P|--lossless) [--repeat K] [--json]\n"
             "              round trip in memory, checks every point, prints ratio and speed\n\n"
             "  strata COMMAND --help   options of one command\n"
             "  strata --version        library and stream-format versions\n\n%s",
@@ -116,7 +119,7 @@ static void print_command_help(unsigned cmd)
                "Exits 1 if the file's size differs from the stream's.\n");
         break;
     case CMD_EVAL:
-        printf("usage: strata eval -i IN [-t f32|f64 -d DIMS] (--abs E | --rel E | --lossless)\n"
+        printf("usage: strata eval -i IN [-t f32|f64 -d DIMS] (--abs E | --rel E | --psnr P | --lossless)\n"
                "                   [--fill V] [--threads N] [--repeat K] [--json]\n"
                "Compresses and decompresses IN in memory, checks every point (NaN, Inf and\n"
                "fill points bit for bit, the others within the absolute bound, in double)\n"
@@ -223,9 +226,12 @@ static int apply_option(const char *cmd, unsigned cmd_id, option_id id, const ch
     case OPT_ABS:
     case OPT_REL:
     case OPT_LOSSLESS:
-        if (o->has_mode) return usage_error(cmd, "%s", "--abs, --rel and --lossless exclude each other");
+    case OPT_PSNR:
+        if (o->has_mode)
+            return usage_error(cmd, "%s", "--abs, --rel, --psnr and --lossless exclude each other");
         o->has_mode = 1;
-        o->mode = id == OPT_ABS ? STRATA_MODE_ABS : id == OPT_REL ? STRATA_MODE_REL : STRATA_MODE_LOSSLESS;
+        o->mode = id == OPT_ABS ? STRATA_MODE_ABS : id == OPT_REL ? STRATA_MODE_REL
+                : id == OPT_PSNR ? STRATA_MODE_PSNR : STRATA_MODE_LOSSLESS;
         if (id != OPT_LOSSLESS && (parse_double(v, &o->bound) || !isfinite(o->bound) || !(o->bound > 0)))
             return usage_error(cmd, "the bound must be a finite number > 0, not '%s'", v);
         break;
@@ -294,7 +300,7 @@ static int check_required(const char *cmd, unsigned cmd_id, const cli_options *o
     if ((cmd_id & (CMD_COMPRESS | CMD_DECOMPRESS)) && !o->output)
         return usage_error(cmd, "%s", "missing -o OUT");
     if ((cmd_id & (CMD_COMPRESS | CMD_EVAL)) && !o->has_mode)
-        return usage_error(cmd, "%s", "missing the bound: give --abs E, --rel E or --lossless");
+        return usage_error(cmd, "%s", "missing the bound: give --abs E, --rel E, --psnr P or --lossless");
     if (o->input[0] == '\0' || (o->output && o->output[0] == '\0'))
         return usage_error(cmd, "%s", "empty file name");
     return 0;

@@ -193,6 +193,11 @@ EOF
     then pass "eval --json: fields"; else fail "eval --json: fields"; fi
     ok "eval --lossless" "$STRATA" eval -i "$LEV" -t f32 -d 20x180x360 --lossless
     grep -q 'max_abs_err=0 .*verdict=PASS' out && pass "eval --lossless: exact" || fail "eval --lossless: exact"
+    ok "eval --psnr" "$STRATA" eval -i "$LEV" -t f32 -d 20x180x360 --psnr 75 --fill=-1e10
+    # The measured PSNR must reach the target and every point stay within the stream's bound.
+    awk '{for (i = 1; i <= NF; i++) if ($i ~ /^psnr=/) { split($i, a, "="); exit !(a[2] >= 75) }}' out \
+        && grep -q 'violations=0 verdict=PASS' out && pass "eval --psnr: target reached" \
+        || fail "eval --psnr: target reached: $(cat out)"
     refuse "eval: wrong size" 1 'bytes' "$STRATA" eval -i "$LEV" -t f64 -d 20x180x360 --abs 1
 else
     skip "eval" "$LEV missing"
