@@ -6,7 +6,9 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libzstd-dev zstd libomp-14-dev
       libnetcdf-dev netcdf-bin libhdf5-dev hdf5-tools
       ferret-datasets python3 python3-numpy
-      zfp libzfp-dev valgrind)
+      zfp libzfp-dev valgrind
+      python3-h5py python3-h5py-mpi python3-netcdf4
+      openmpi-bin libopenmpi-dev libhdf5-openmpi-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
