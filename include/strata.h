@@ -136,6 +136,10 @@ typedef struct {
 STRATA_API void strata_params_init(strata_params *params);
 
 /* ---- stream information --------------------------------------------------- */
+/* Bytes of a stream's fixed header: enough for strata_read_header() on a
+ * single stream (a block container needs 128 + 8 * blocks). */
+#define STRATA_HEADER_BYTES 112
+
 typedef struct {
     unsigned format_version;
     strata_field field;       /* dtype, dims and fill value as compressed */
@@ -177,7 +181,7 @@ STRATA_API strata_status strata_compress(const strata_field *field, const void *
 
 /*! strata_read_header() :
  *  Parses and checks the header of the stream at `src` (`src_size` bytes may be
- *  only the beginning of the stream: 112 bytes suffice for a stream, 128 + 8 *
+ *  only the beginning of the stream: STRATA_HEADER_BYTES suffice for a stream, 128 + 8 *
  *  blocks for a block container, which returns STRATA_ERR_TRUNCATED with fewer)
  *  without decoding.
  *  @return STRATA_OK and fills *info, or STRATA_ERR_CORRUPT / _CHECKSUM /

@@ -5,7 +5,7 @@
 #include "internal.h"
 
 #define STRATA_MAGIC "STRA"
-#define STRATA_HEADER_SIZE 112
+#define STRATA_HEADER_SIZE STRATA_HEADER_BYTES
 #define STRATA_SECTION_HEADER_SIZE 24
 
 enum { STRATA_FLAG_HAS_FILL = 1u };
