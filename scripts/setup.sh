@@ -8,7 +8,9 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       ferret-datasets python3 python3-numpy
       zfp libzfp-dev valgrind
       python3-h5py python3-h5py-mpi python3-netcdf4
-      openmpi-bin libopenmpi-dev libhdf5-openmpi-dev)
+      openmpi-bin libopenmpi-dev libhdf5-openmpi-dev
+      python3-pip python3-venv python3-setuptools python3-wheel python3-pytest
+      python3-numcodecs python3-zarr python3-xarray python3-zfpy)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

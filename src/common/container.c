@@ -101,6 +101,7 @@ strata_status strata_container_parse(const uint8_t *s, size_t size, strata_conta
                      STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF(in->mode < STRATA_MODE_ABS || in->mode > STRATA_MODE_LOSSLESS, STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF(s[11] & ~STRATA_KNOWN_FLAGS, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF(strata_get_u32(s + 12) != 0 || strata_get_u64(s + 120) != 0, STRATA_ERR_CORRUPT);
     for (unsigned i = 0; i < STRATA_MAX_DIMS; i++) {
         uint64_t d = strata_get_u64(s + 16 + 8 * i);
         STRATA_RETURN_IF(i < f->ndims ? (d == 0 || d > SIZE_MAX) : d != 0, STRATA_ERR_CORRUPT);

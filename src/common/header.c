@@ -56,6 +56,8 @@ strata_status strata_header_parse(const uint8_t *s, size_t size, strata_header *
     STRATA_RETURN_IF(flags & ~STRATA_KNOWN_FLAGS, STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF((unsigned)h->method >= STRATA_METHOD_COUNT_, STRATA_ERR_CORRUPT);
     for (int i = 13; i < 16; i++) STRATA_RETURN_IF(s[i] != 0, STRATA_ERR_CORRUPT);
+    /* Reserved and outside the header checksum: must be zero, so no flip passes. */
+    STRATA_RETURN_IF(strata_get_u32(s + 108) != 0, STRATA_ERR_CORRUPT);
     size_t n = 1;
     for (unsigned i = 0; i < STRATA_MAX_DIMS; i++) {
         uint64_t d = strata_get_u64(s + 16 + 8 * i);
