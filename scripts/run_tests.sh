@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# run_tests.sh - Strata's test configurations (in the style of libdeflate's
+# scripts/run_tests.sh): each named configuration builds the project in its own
+# build-<name>/ directory (git-ignored) and runs what it checks.
+#
+# usage: scripts/run_tests.sh [CONFIG...]     (default: release asan clang symbols)
+#
+#   release  gcc, Release, -DSTRATA_WERROR=ON; ctest --output-on-failure -j$JOBS
+#   asan     clang, RelWithDebInfo, -fsanitize=address,undefined
+#            -fno-sanitize-recover=all -fno-omit-frame-pointer; ctest (OpenMP on:
+#            clang's libomp gives no false positives here; tests labelled mpi
+#            run with detect_leaks=0, see test_asan)
+#   clang    clang with -DSTRATA_WERROR=ON: the build must be warning-free
+#   symbols  nm -D on libstrata.so: every exported symbol starts with strata_,
+#            and every function strata.h declares is exported
+#   fuzz     (not in the default set) clang -DSTRATA_FUZZ=ON; each libFuzzer
+#            target runs $FUZZ_SECONDS seconds (default 60) from its seed corpus
+#
+# Environment: JOBS (default 2), CTEST_ARGS (extra ctest arguments, e.g.
+# "-E mpi"), ASAN_TEST_SCALE (STRATA_TEST_SCALE for the asan run, default 0.5),
+# FUZZ_SECONDS.
+# Prints a summary and exits non-zero if any configuration failed.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+JOBS=${JOBS:-2}
+CTEST_ARGS=${CTEST_ARGS:-}
+ALL=(release asan clang symbols)
+
+log() { printf '\n=== %s\n' "$*"; }
+
+configure_build() { # dir, cmake args...: configure and build; show warnings and errors
+    local dir=$1 rc; shift
+    mkdir -p "$dir"
+    cmake -S . -B "$dir" "$@" >"$dir/configure.log" 2>&1 || { cat "$dir/configure.log"; return 1; }
+    cmake --build "$dir" -j"$JOBS" >"$dir/build.log" 2>&1
+    rc=$?
+    grep -E -A3 'warning|error' "$dir/build.log" | head -60
+    [ $rc -eq 0 ] || { echo "build failed in $dir (log: $dir/build.log)"; tail -5 "$dir/build.log"; }
+    return $rc
+}
+
+run_ctest() { # dir
+    # shellcheck disable=SC2086
+    (cd "$1" && ctest --output-on-failure -j"$JOBS" $CTEST_ARGS)
+}
+
+test_release() {
+    configure_build build-release -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release \
+        -DSTRATA_WERROR=ON && run_ctest build-release
+}
+
+test_asan() {
+    local san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+    configure_build build-asan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_C_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" -DCMAKE_SHARED_LINKER_FLAGS="$san" \
+        -DCMAKE_MODULE_LINKER_FLAGS="$san" || return 1
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    export STRATA_TEST_SCALE=${ASAN_TEST_SCALE:-0.5}
+    local rc=0
+    # Everything but MPI with LeakSanitizer on; Open MPI's own allocations (in
+    # plugins it dlopens) show up as leaks, so the tests labelled mpi run
+    # without leak detection (ASan and UBSan still watch them).
+    CTEST_ARGS="$CTEST_ARGS -LE mpi" ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
+        run_ctest build-asan || rc=1
+    if (cd build-asan && ctest -N -L mpi | grep -q 'Test *#'); then
+        CTEST_ARGS="$CTEST_ARGS -L mpi" ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0} \
+            run_ctest build-asan || rc=1
+    fi
+    return $rc
+}
+
+test_clang() {
+    configure_build build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release -DSTRATA_WERROR=ON
+}
+
+test_symbols() {
+    local lib=build-release/libstrata.so
+    if [ ! -f "$lib" ]; then
+        configure_build build-release -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release || return 1
+    fi
+    local syms bad missing=()
+    syms=$(nm -D --defined-only "$lib" | awk '{print $3}')
+    bad=$(printf '%s\n' "$syms" | grep -v '^strata_' | grep -v '^$' || true)
+    # Every function the public header declares must be exported.
+    while read -r f; do
+        printf '%s\n' "$syms" | grep -qx "$f" || missing+=("$f")
+    done < <(sed -n 's/^STRATA_API[^(]*[ *]\(strata_[a-z0-9_]*\)(.*/\1/p' include/strata.h)
+    echo "libstrata.so exports $(printf '%s\n' "$syms" | grep -c .) symbols;" \
+         "strata.h declares $(sed -n 's/^STRATA_API[^(]*[ *]\(strata_[a-z0-9_]*\)(.*/\1/p' include/strata.h | wc -l)"
+    [ -z "$bad" ] || { echo "exported symbols without the strata_ prefix:"; printf '  %s\n' $bad; }
+    [ ${#missing[@]} -eq 0 ] || { echo "declared in strata.h but not exported:"; printf '  %s\n' "${missing[@]}"; }
+    [ -z "$bad" ] && [ ${#missing[@]} -eq 0 ]
+}
+
+test_fuzz() {
+    configure_build build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_FUZZ=ON \
+        || return 1
+    local t ok=0 work
+    for t in fuzz_decompress fuzz_roundtrip; do
+        work=build-fuzz/corpus-$t
+        mkdir -p "$work"
+        echo "--- $t, ${FUZZ_SECONDS:-60} s (log: build-fuzz/$t.log; crashes: build-fuzz/crash-*)"
+        (cd build-fuzz && "./tests/$t" -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=4096 \
+            -print_final_stats=1 -artifact_prefix=./ "../$work" "../tests/fuzz/corpus/$t") \
+            >"build-fuzz/$t.log" 2>&1 || ok=1
+        tail -15 "build-fuzz/$t.log"
+    done
+    return $ok
+}
+
+configs=("$@")
+[ ${#configs[@]} -gt 0 ] || configs=("${ALL[@]}")
+declare -A result elapsed
+failed=0
+for c in "${configs[@]}"; do
+    if ! declare -F "test_$c" >/dev/null; then
+        echo "run_tests.sh: unknown configuration '$c' (known: ${ALL[*]} fuzz)" >&2
+        exit 2
+    fi
+    log "$c"
+    start=$(date +%s)
+    if "test_$c"; then result[$c]=PASS; else result[$c]=FAIL; failed=1; fi
+    elapsed[$c]=$(( $(date +%s) - start ))
+done
+
+log "summary"
+for c in "${configs[@]}"; do printf '  %-8s %s  (%ss)\n' "$c" "${result[$c]}" "${elapsed[$c]}"; done
+exit $failed
