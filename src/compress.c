@@ -10,9 +10,6 @@
 #include "lossless/lossless.h"
 #include "preprocess/scan.h"
 
-#define ZSTD_LEVEL_CODES 3
-#define ZSTD_LEVEL_BULK 1
-#define STRATA_SEGMENT_LEN (1u << 18)
 
 size_t strata_compress_bound(const strata_field *f)
 {

@@ -28,6 +28,7 @@ typedef struct {
     unsigned repeat;      /* eval: best of this many runs, >= 1 */
     int json;             /* eval: one JSON object instead of one line */
     int quiet;            /* compress, decompress: no summary on stderr */
+    int gpu;              /* compress, decompress: the CUDA backend (strata_gpu.h) */
 } cli_options;
 
 /* A field read into memory: shape and fill value in `field`, values in `data`

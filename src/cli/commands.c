@@ -8,6 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#ifdef STRATA_HAVE_GPU
+#include "strata_gpu.h"
+#endif
 
 /* ---- small shared helpers ---------------------------------------------------- */
 
@@ -85,7 +88,17 @@ static int compress_array(const cli_options *o, const cli_array *a, void **dst, 
             return 1;
         }
     }
-    strata_status st = strata_compress(&a->field, a->data, &p, *dst, cap, dst_size);
+    strata_status st;
+    if (o->gpu) {
+#ifdef STRATA_HAVE_GPU
+        p.coder = STRATA_CODER_HUFFMAN; /* the GPU's coder */
+        st = strata_gpu_compress(&a->field, a->data, 0, &p, *dst, cap, dst_size, NULL);
+#else
+        st = STRATA_ERR_UNSUPPORTED; /* built without the CUDA backend */
+#endif
+    } else {
+        st = strata_compress(&a->field, a->data, &p, *dst, cap, dst_size);
+    }
     if (st != STRATA_OK) {
         cli_error("cannot compress '%s': %s", o->input, strata_status_string(st));
         return 1;
@@ -137,7 +150,15 @@ int cli_decompress(const cli_options *o)
         cli_error("out of memory: the field needs %llu bytes", (unsigned long long)info.raw_size);
         goto done;
     }
-    st = strata_decompress(src, size, dst, (size_t)info.raw_size, o->threads, NULL);
+    if (o->gpu) {
+#ifdef STRATA_HAVE_GPU
+        st = strata_gpu_decompress(src, size, dst, (size_t)info.raw_size, 0, NULL, NULL);
+#else
+        st = STRATA_ERR_UNSUPPORTED; /* built without the CUDA backend */
+#endif
+    } else {
+        st = strata_decompress(src, size, dst, (size_t)info.raw_size, o->threads, NULL);
+    }
     if (st != STRATA_OK) {
         cli_error("cannot decompress '%s': %s", o->input, strata_status_string(st));
         goto done;

@@ -16,7 +16,7 @@ enum { CMD_COMPRESS = 1, CMD_DECOMPRESS = 2, CMD_INFO = 4, CMD_EVAL = 8 };
 
 typedef enum {
     OPT_INPUT, OPT_OUTPUT, OPT_TYPE, OPT_DIMS, OPT_ABS, OPT_REL, OPT_LOSSLESS, OPT_PSNR, OPT_FILL,
-    OPT_THREADS, OPT_REPEAT, OPT_JSON, OPT_QUIET, OPT_HELP
+    OPT_THREADS, OPT_REPEAT, OPT_JSON, OPT_QUIET, OPT_GPU, OPT_HELP
 } option_id;
 
 static const struct {
@@ -39,6 +39,7 @@ static const struct {
     { OPT_REPEAT, "repeat", 0, 1, CMD_EVAL },
     { OPT_JSON, "json", 0, 0, CMD_EVAL },
     { OPT_QUIET, "quiet", 'q', 0, CMD_COMPRESS | CMD_DECOMPRESS },
+    { OPT_GPU, "gpu", 0, 0, CMD_COMPRESS | CMD_DECOMPRESS },
     { OPT_HELP, "help", 'h', 0, CMD_COMPRESS | CMD_DECOMPRESS | CMD_INFO | CMD_EVAL },
 };
 #define OPTION_COUNT (sizeof g_options / sizeof g_options[0])
@@ -101,9 +102,11 @@ static void print_command_help(unsigned cmd)
     switch (cmd) {
     case CMD_COMPRESS:
         printf("usage: strata compress -i IN -o OUT [-t f32|f64 -d DIMS] (--abs E | --rel E |\n"
-               "                       --lossless) [--fill V] [--threads N] [-q]\n"
+               "                       --lossless) [--fill V] [--threads N] [--gpu] [-q]\n"
                "Compresses IN into the stream OUT (written atomically).\n\n%s%s"
                "  -o, --output OUT      the compressed stream\n"
+               "  --gpu                 on the GPU (CUDA backend): the Huffman coder's stream,\n"
+               "                        the same bytes the CPU writes with it\n"
                "  -q, --quiet           no summary on stderr\n",
                g_input_help, g_field_help);
         break;
@@ -253,6 +256,7 @@ static int apply_option(const char *cmd, unsigned cmd_id, option_id id, const ch
         break;
     case OPT_JSON: o->json = 1; break;
     case OPT_QUIET: o->quiet = 1; break;
+    case OPT_GPU: o->gpu = 1; break;
     case OPT_HELP:
         print_command_help(cmd_id);
         return -1; /* done, exit 0 */

@@ -8,6 +8,12 @@
 
 #define STRATA_STORE 0 /* zstd_level that means: store, do not try zstd */
 
+/* The encoder's choices, shared by every backend that must write the same bytes
+ * (gpu/ mirrors compress.c): zstd levels of the sections, CODES segment length. */
+#define ZSTD_LEVEL_CODES 3
+#define ZSTD_LEVEL_BULK 1
+#define STRATA_SEGMENT_LEN (1u << 18)
+
 /* Appends section `id` holding data[0..size) to `payload`. */
 void strata_section_append(strata_buf *payload, strata_section_id id,
                            const void *data, size_t size, int zstd_level);

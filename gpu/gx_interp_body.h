@@ -1,0 +1,168 @@
+/* gx_interp_body.h - the decomposition's per-point bodies for one dtype, included
+ * by gx_kernels.h once per dtype (the pattern of src/decompose/interp_template.h).
+ *
+ * Template parameters (defined by the includer, undefined at the end):
+ *   T    the value type (float, double)
+ *   SFX  the name suffix (f32, f64); strata_quantize_SFX etc. must exist
+ *
+ * A pass of level l (stride s) along dimension k is one 2D launch: a row `o` of
+ * the pass's lattice (dimensions 0..2) and a column `j` (dimension 3). Every
+ * neighbour a pass reads was finished by an earlier pass, so its points are
+ * independent. The neighbour flags and the arithmetic are those of FN(visit) and
+ * FN(row) in interp_template.h, case by case:
+ *   am3 = ck >= 3s, ap1 = ck + s < nk, ap3 = ck + 3s < nk (am1 always), then
+ *   each cleared where the neighbour is special.
+ */
+#define GX_CAT2_(a, b) a##_##b
+#define GX_CAT_(a, b) GX_CAT2_(a, b)
+#define GXFN(name) GX_CAT_(name, SFX)
+
+#ifndef GX_INTERP_ARGS_
+#define GX_INTERP_ARGS_
+typedef struct {
+    gx_grid g;
+    gx_lattice L;               /* the pass */
+    uint64_t s, ds;             /* stride, element distance of a neighbour */
+    int k, cubic;
+    double step, inv_step, eb;  /* bin width 2*eb_l, its inverse, the absolute bound */
+    const void *src;            /* encode: the original values */
+    void *v;                    /* encode: reconstruction; decode: the output */
+    uint16_t *sym;              /* codes in level order, special points left out */
+    const uint32_t *mask;       /* special points (index order); NULL: none */
+    const uint32_t *lo_bits;    /* special points in level order (with lo_off: their rank) */
+    const uint64_t *lo_off;
+    uint32_t *unpred_bits;      /* encode: set where the code is 0; decode: read */
+    const uint64_t *unpred_off; /* decode: exclusive scan of unpred_bits' popcounts */
+    const void *unpred;         /* decode: the UNPRED values, index order */
+    /* The pass's points are all in level-order group t = level - 1: its first
+     * position, lattice extents m and the products of the coarser lattice's
+     * extents past each dimension (see gx_level_pos). */
+    unsigned gt;
+    uint64_t gbase, gm[4], ghp[4];
+} gx_interp_args;
+
+/* gx_level_pos() for a point of the pass's group, with its constants precomputed. */
+GX_HD uint64_t gx_group_pos(const gx_interp_args *a, const uint64_t c[4])
+{
+    const unsigned t = a->gt;
+    const uint64_t a0 = c[0] >> t, a1 = c[1] >> t, a2 = c[2] >> t, a3 = c[3] >> t;
+    const uint64_t lin = ((a0 * a->gm[1] + a1) * a->gm[2] + a2) * a->gm[3] + a3;
+    uint64_t excl = ((a0 + 1) >> 1) * a->ghp[0];
+    if (!(a0 & 1)) {
+        excl += ((a1 + 1) >> 1) * a->ghp[1];
+        if (!(a1 & 1)) {
+            excl += ((a2 + 1) >> 1) * a->ghp[2];
+            if (!(a2 & 1)) excl += (a3 + 1) >> 1;
+        }
+    }
+    return a->gbase + lin - excl;
+}
+#endif
+
+/* Neighbour values and the prediction at point idx (coordinate ck along k). */
+GX_HD double GXFN(gx_predict_at)(const gx_interp_args *a, const T *v, uint64_t idx, uint64_t ck,
+                                 int cubic)
+{
+    const uint64_t s = a->s, ds = a->ds, nk = a->g.n[a->k];
+    int am3 = ck >= 3 * s, am1 = 1, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
+    if (a->mask) {
+        const uint32_t *m = a->mask;
+        am1 = !gx_bit(m, idx - ds);
+        am3 = am3 && !gx_bit(m, idx - 3 * ds);
+        ap1 = ap1 && !gx_bit(m, idx + ds);
+        ap3 = ap3 && !gx_bit(m, idx + 3 * ds);
+    }
+    const double A = am3 ? (double)v[idx - 3 * ds] : 0.0;
+    const double B = am1 ? (double)v[idx - ds] : 0.0;
+    const double C = ap1 ? (double)v[idx + ds] : 0.0;
+    const double D = ap3 ? (double)v[idx + 3 * ds] : 0.0;
+    return strata_predict(cubic, am3, am1, ap1, ap3, A, B, C, D);
+}
+
+GX_HD void GXFN(gx_interp_enc)(const gx_interp_args *a, uint64_t o, uint64_t j)
+{
+    uint64_t c[4];
+    gx_lattice_coords(&a->L, o, j, c);
+    const uint64_t idx = c[0] * a->g.st[0] + c[1] * a->g.st[1] + c[2] * a->g.st[2] + c[3];
+    if (a->mask && gx_bit(a->mask, idx)) return;
+    T *v = (T *)a->v;
+    const double pred = GXFN(gx_predict_at)(a, v, idx, gx_pick(c, a->k), a->cubic);
+    const T x = ((const T *)a->src)[idx];
+    T r = x;
+    const unsigned q = GXFN(strata_quantize)(x, pred, a->step, a->inv_step, a->eb, &r);
+    a->sym[gx_slot(a->lo_bits, a->lo_off, gx_group_pos(a, c))] = (uint16_t)q;
+    v[idx] = q ? r : x;
+    if (!q) gx_atomic_or32(&a->unpred_bits[idx >> 5], 1u << (idx & 31));
+}
+
+GX_HD void GXFN(gx_interp_dec)(const gx_interp_args *a, uint64_t o, uint64_t j)
+{
+    uint64_t c[4];
+    gx_lattice_coords(&a->L, o, j, c);
+    const uint64_t idx = c[0] * a->g.st[0] + c[1] * a->g.st[1] + c[2] * a->g.st[2] + c[3];
+    if (a->mask && gx_bit(a->mask, idx)) return;
+    T *v = (T *)a->v;
+    const unsigned q = a->sym[gx_slot(a->lo_bits, a->lo_off, gx_group_pos(a, c))];
+    if (q) {
+        const double pred = GXFN(gx_predict_at)(a, v, idx, gx_pick(c, a->k), a->cubic);
+        v[idx] = GXFN(strata_dequantize)(q, pred, a->step);
+    } else {
+        v[idx] = ((const T *)a->unpred)[gx_rank(a->unpred_bits, a->unpred_off, idx)];
+    }
+}
+
+/* The origin (FN(origin)): predicted as 0.0 with the bin of the top level. */
+GX_HD void GXFN(gx_origin_enc)(const gx_interp_args *a, uint64_t i)
+{
+    (void)i;
+    if (a->mask && gx_bit(a->mask, 0)) return;
+    T *v = (T *)a->v;
+    const T x = ((const T *)a->src)[0];
+    T r = x;
+    const unsigned q = GXFN(strata_quantize)(x, 0.0, a->step, a->inv_step, a->eb, &r);
+    a->sym[0] = (uint16_t)q;
+    v[0] = q ? r : x;
+    if (!q) gx_atomic_or32(&a->unpred_bits[0], 1u);
+}
+
+GX_HD void GXFN(gx_origin_dec)(const gx_interp_args *a, uint64_t i)
+{
+    (void)i;
+    if (a->mask && gx_bit(a->mask, 0)) return;
+    T *v = (T *)a->v;
+    const unsigned q = a->sym[0];
+    v[0] = q ? GXFN(strata_dequantize)(q, 0.0, a->step) : ((const T *)a->unpred)[0];
+}
+
+/* One sampled point of the plan estimate (FN(visit) with OP_ESTIMATE): the
+ * absolute errors of the linear and cubic predictors. */
+GX_HD void GXFN(gx_est_point)(const gx_est_args *a, uint64_t p)
+{
+    const gx_est_pass *ps = gx_est_find(a, p, 1);
+    uint64_t row, j, c[4];
+    gx_divmod(p - ps->point0, ps->L.cnt[3], &row, &j);
+    gx_lattice_coords(&ps->L, row * ps->every, j, c);
+    const uint64_t idx = c[0] * a->g.st[0] + c[1] * a->g.st[1] + c[2] * a->g.st[2] + c[3];
+    if (a->mask && gx_bit(a->mask, idx)) {
+        a->pe0[p] = a->pe1[p] = 0.0;
+        a->pv[p] = 0;
+        return;
+    }
+    gx_interp_args ia;
+    ia.g = a->g;
+    ia.s = ps->s;
+    ia.ds = ps->ds;
+    ia.k = ps->k;
+    ia.mask = a->mask;
+    const T *v = (const T *)a->src;
+    const double x = (double)v[idx];
+    a->pe0[p] = fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 0));
+    a->pe1[p] = fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 1));
+    a->pv[p] = 1;
+}
+
+#undef GXFN
+#undef GX_CAT_
+#undef GX_CAT2_
+#undef T
+#undef SFX
