@@ -67,6 +67,7 @@ typedef enum {
     STRATA_ERR_NOMEM = 8,          /* memory allocation failed */
     STRATA_ERR_VERSION = 9,        /* stream written by a newer, unknown format version */
     STRATA_ERR_EMPTY = 10,         /* field has no points */
+    STRATA_ERR_IO = 11,            /* reading or writing a file failed (front ends: CLI, MPI) */
     STRATA_STATUS_COUNT_           /* not a status; keeps the table in step */
 } strata_status;
 

@@ -54,8 +54,9 @@ typedef struct {
 
 #define STRATA_MPI_MESSAGE_SIZE 512
 
+/* Output only: every call that takes one (may be NULL) fills it whole. */
 typedef struct {
-    size_t size;             /* sizeof(strata_mpi_report); set by strata_mpi_report_init() */
+    size_t size;             /* sizeof(strata_mpi_report), set by the library */
     strata_status status;    /* same on every rank; STRATA_ERR_GENERIC for I/O and MPI failures */
     int failed_rank;         /* lowest rank that failed, -1 if none */
     char message[STRATA_MPI_MESSAGE_SIZE]; /* "" or the failure, the same on every rank,
@@ -76,7 +77,7 @@ typedef struct {
 
 /*! strata_mpi_options_init() : threads 0, no progress, temporary name chosen by rank 0. */
 STRATA_API void strata_mpi_options_init(strata_mpi_options *options);
-/*! strata_mpi_report_init() : zeroes `report` and sets its size. */
+/*! strata_mpi_report_init() : zeroes `report`, sets its size and failed_rank -1. */
 STRATA_API void strata_mpi_report_init(strata_mpi_report *report);
 
 /* ---- decomposition ------------------------------------------------------------ */
@@ -87,8 +88,8 @@ STRATA_API void strata_mpi_report_init(strata_mpi_report *report);
  *  (*row_start, *row_count). Any output pointer may be NULL. Not collective.
  *  @return STRATA_OK or STRATA_ERR_INVALID_ARG (bad field, rank outside 0..nranks-1). */
 STRATA_API strata_status strata_mpi_block_range(const strata_field *field, int nranks, int rank,
-                                     size_t *first_block, size_t *block_count,
-                                     size_t *row_start, size_t *row_count);
+                                                size_t *first_block, size_t *block_count,
+                                                size_t *row_start, size_t *row_count);
 
 /* ---- errors ---------------------------------------------------------------------- */
 
@@ -98,8 +99,8 @@ STRATA_API strata_status strata_mpi_block_range(const strata_field *field, int n
  *  lowest failing rank, and, if `report` is not NULL, its status, rank and
  *  message ("rank R: message" when the communicator has more than one rank).
  *  For callers that do their own work between calls (reading inputs). */
-STRATA_API strata_status strata_mpi_agree(MPI_Comm comm, strata_status local, const char *message,
-                               strata_mpi_report *report);
+STRATA_API strata_status strata_mpi_agree(MPI_Comm comm, strata_status local,
+                                          const char *message, strata_mpi_report *report);
 
 /* ---- compression ------------------------------------------------------------------ */
 
@@ -116,28 +117,32 @@ STRATA_API strata_status strata_mpi_agree(MPI_Comm comm, strata_status local, co
  *  @return the agreed status: STRATA_OK, a codec error, STRATA_ERR_INVALID_ARG
  *  (rows that do not tile, arguments that differ between ranks) or
  *  STRATA_ERR_GENERIC (I/O or MPI failure; see report->message). */
-STRATA_API strata_status strata_mpi_write_step(MPI_Comm comm, const char *path, const strata_field *field,
-                                    const strata_params *params, const void *local,
-                                    size_t row_start, size_t row_count,
-                                    const strata_mpi_options *options, strata_mpi_report *report);
+STRATA_API strata_status strata_mpi_write_step(MPI_Comm comm, const char *path,
+                                               const strata_field *field,
+                                               const strata_params *params, const void *local,
+                                               size_t row_start, size_t row_count,
+                                               const strata_mpi_options *options,
+                                               strata_mpi_report *report);
 
 /*! strata_mpi_compress_file() :
  *  Collective. Compresses the raw file `input` (little-endian values of `field`,
  *  C order, exactly strata_field_count * dtype size bytes) into the container
  *  `output`. Each rank reads only the bytes of its blocks (MPI_File_read_at_all).
  *  Same outcome conventions as strata_mpi_write_step(). */
-STRATA_API strata_status strata_mpi_compress_file(MPI_Comm comm, const char *input, const char *output,
-                                       const strata_field *field, const strata_params *params,
-                                       const strata_mpi_options *options,
-                                       strata_mpi_report *report);
+STRATA_API strata_status strata_mpi_compress_file(MPI_Comm comm, const char *input,
+                                                  const char *output, const strata_field *field,
+                                                  const strata_params *params,
+                                                  const strata_mpi_options *options,
+                                                  strata_mpi_report *report);
 
 /* ---- decompression ------------------------------------------------------------------ */
 
 /*! strata_mpi_read_info() :
  *  Collective. Reads the header of the compressed file `path` (a container, or a
  *  single stream) into *info on every rank. */
-STRATA_API strata_status strata_mpi_read_info(MPI_Comm comm, const char *path, strata_stream_info *info,
-                                   strata_mpi_report *report);
+STRATA_API strata_status strata_mpi_read_info(MPI_Comm comm, const char *path,
+                                              strata_stream_info *info,
+                                              strata_mpi_report *report);
 
 /*! strata_mpi_read_step() :
  *  Collective. Each rank receives the rows [row_start, row_start + row_count) of
@@ -147,19 +152,21 @@ STRATA_API strata_status strata_mpi_read_info(MPI_Comm comm, const char *path, s
  *  receives the file's description. A single stream (not a container) is one block.
  *  @return the agreed status; STRATA_ERR_CORRUPT / _CHECKSUM / _TRUNCATED for bad files. */
 STRATA_API strata_status strata_mpi_read_step(MPI_Comm comm, const char *path, void *dst,
-                                   size_t dst_capacity, size_t row_start, size_t row_count,
-                                   strata_stream_info *info, const strata_mpi_options *options,
-                                   strata_mpi_report *report);
+                                              size_t dst_capacity, size_t row_start,
+                                              size_t row_count, strata_stream_info *info,
+                                              const strata_mpi_options *options,
+                                              strata_mpi_report *report);
 
 /*! strata_mpi_decompress_file() :
  *  Collective, for any number of ranks. Decodes the file `input` into `output`:
  *  raw little-endian values in C order. Each rank decodes a contiguous run of
  *  blocks and writes its bytes at their offset (MPI_File_write_at_all); the
  *  output is renamed into place once every rank succeeded. `info` as above. */
-STRATA_API strata_status strata_mpi_decompress_file(MPI_Comm comm, const char *input, const char *output,
-                                         strata_stream_info *info,
-                                         const strata_mpi_options *options,
-                                         strata_mpi_report *report);
+STRATA_API strata_status strata_mpi_decompress_file(MPI_Comm comm, const char *input,
+                                                    const char *output,
+                                                    strata_stream_info *info,
+                                                    const strata_mpi_options *options,
+                                                    strata_mpi_report *report);
 
 #ifdef __cplusplus
 }

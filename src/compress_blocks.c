@@ -54,7 +54,8 @@ strata_status strata_compress_blocks(const strata_field *f, const void *src, con
     STRATA_RETURN_IF(cap < hsize, STRATA_ERR_DST_TOO_SMALL);
     uint8_t **blocks = calloc(nb, sizeof *blocks);
     uint64_t *sizes = calloc(nb, sizeof *sizes);
-    strata_status st = blocks && sizes ? STRATA_OK : STRATA_ERR_NOMEM;
+    strata_status *bst = calloc(nb, sizeof *bst);
+    strata_status st = blocks && sizes && bst ? STRATA_OK : STRATA_ERR_NOMEM;
     const int threads = strata_thread_count(p->threads);
     /* Blocks in parallel, one thread each, when there are enough to share. */
     const int outer = nb > 1 && threads > 1;
@@ -70,9 +71,9 @@ strata_status strata_compress_blocks(const strata_field *f, const void *src, con
         if (s == STRATA_OK)
             s = strata_compress(&bf, (const uint8_t *)src + first * w, &bp, blocks[i], bcap, &bsize);
         if (s == STRATA_OK) sizes[i] = bsize;
-        #pragma omp critical(strata_blocks_status)
-        if (s != STRATA_OK && st == STRATA_OK) st = s;
+        bst[i] = s;
     }
+    if (st == STRATA_OK) st = strata_first_error(bst, nb);
     if (st == STRATA_OK) st = strata_container_write_header(f, p, vmin, vmax, sizes, nb, dst, cap);
     size_t pos = hsize;
     for (size_t i = 0; st == STRATA_OK && i < nb; i++) {
@@ -84,5 +85,6 @@ strata_status strata_compress_blocks(const strata_field *f, const void *src, con
     for (size_t i = 0; blocks && i < nb; i++) free(blocks[i]);
     free(blocks);
     free(sizes);
+    free(bst);
     return st;
 }

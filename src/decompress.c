@@ -171,11 +171,11 @@ static strata_status decompress_container(const uint8_t *src, size_t src_size, u
     STRATA_RETURN_IF(cap < c.info.raw_size, STRATA_ERR_DST_TOO_SMALL);
     const size_t nb = (size_t)c.info.blocks, w = strata_dtype_size(c.info.field.dtype);
     size_t *offs = malloc((nb + 1) * sizeof *offs);
-    STRATA_RETURN_IF(!offs, STRATA_ERR_NOMEM);
+    strata_status *bst = malloc(nb * sizeof *bst);
+    if (!offs || !bst) { free(offs); free(bst); return STRATA_ERR_NOMEM; }
     offs[0] = strata_container_header_size(nb);
     for (size_t i = 0; i < nb; i++) offs[i + 1] = offs[i] + (size_t)strata_get_u64(c.index + 8 * i);
     const int nt = strata_thread_count(threads), outer = nb > 1 && nt > 1;
-    strata_status st = STRATA_OK;
     #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (outer)
     for (long long i = 0; i < (long long)nb; i++) {
         strata_field bf;
@@ -188,10 +188,11 @@ static strata_status decompress_container(const uint8_t *src, size_t src_size, u
         if (s == STRATA_OK && !block_matches(&bi, &bf, &c)) s = STRATA_ERR_CORRUPT;
         if (s == STRATA_OK)
             s = decompress_stream(b, bsize, dst + first * w, bi.raw_size, outer ? 1 : nt, NULL);
-        #pragma omp critical(strata_blocks_status)
-        if (s != STRATA_OK && st == STRATA_OK) st = s;
+        bst[i] = s;
     }
+    const strata_status st = strata_first_error(bst, nb);
     free(offs);
+    free(bst);
     if (st == STRATA_OK && info) *info = c.info;
     return st;
 }

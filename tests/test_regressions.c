@@ -10,10 +10,11 @@
 #include "test_util.h"
 
 /* signed_zero_range: the header's valid_min / valid_max (and so the stream's
- * bytes) must not depend on the thread count. src/preprocess/scan.c reduces lo
- * and hi with OpenMP min/max reductions; when the extreme valid value is zero
- * and both +0 and -0 occur, the zero that wins depends on how partial results
- * are combined, which varies with the thread count and from run to run. */
+ * bytes) must not depend on the thread count. src/preprocess/scan.c reduced lo
+ * and hi with OpenMP min/max reductions; when the extreme valid value was zero
+ * and both +0 and -0 occurred, the zero that won depended on how partial
+ * results were combined, which varied with the thread count and from run to
+ * run (header bytes 72..79 and the header checksum differed). Fixed in 9b11b9f. */
 static void signed_zero_range(void)
 {
     const size_t n = 300000;
@@ -57,12 +58,13 @@ static void signed_zero_range(void)
 }
 
 /* tiny_abs_bound: an ABS bound of DBL_TRUE_MIN (the smallest denormal) is > 0
- * and finite, so strata_compress accepts it and codes with method 1. The level
- * plan (src/decompose/interp_template.h, strata_interp_plan: pl->eb = eb /
- * min(1.5^(l-1), 2)) divides it by 2 for levels >= 3, which rounds to 0; the
- * decoder (src/common/params_section.h, strata_params_read: !(plan[l].eb > 0))
- * then rejects the library's own stream as STRATA_ERR_CORRUPT. The field must
- * compress (else the stream falls back to raw): a constant field does. */
+ * and finite, so strata_compress accepts it. It used to code with method 1: the
+ * level plan (src/decompose/interp_template.h, strata_interp_plan: pl->eb = eb /
+ * min(1.5^(l-1), 2)) divided it by 2 for levels >= 3, which rounds to 0, and
+ * the decoder (src/common/params_section.h, strata_params_read:
+ * !(plan[l].eb > 0)) then rejected the library's own stream as
+ * STRATA_ERR_CORRUPT. The field must compress (else the stream falls back to
+ * raw): a constant field does. Fixed in 9b11b9f (such bounds code losslessly). */
 static void tiny_abs_bound(void)
 {
     const size_t n = 1000;

@@ -264,6 +264,14 @@ static void special_fields(strata_dtype dt, unsigned nd)
         tu_roundtrip(&f, data, &p, 0, "unpredictable rel", NULL, NULL);
         n_roundtrips += 2;
     }
+    /* PSNR targets from trivial to beyond what the dtype can hold. */
+    {
+        static const mode_spec psnr[] = {{STRATA_MODE_PSNR, 1e-3}, {STRATA_MODE_PSNR, 1},
+                                         {STRATA_MODE_PSNR, 200}, {STRATA_MODE_PSNR, 400},
+                                         {STRATA_MODE_PSNR, 1e300}};
+        tu_gen_smooth(data, dt, nd, dims, 2.0, 1.0, 0.01, 96);
+        run_modes(&f, data, psnr, COUNT(psnr), 1.0, "psnr-extremes");
+    }
     /* Random bit patterns: every class of float (NaN payloads, Inf, denormals,
      * +-0, huge and tiny) at once. */
     for (size_t i = 0; i < n * w; i += 8) {
@@ -278,38 +286,43 @@ static void special_fields(strata_dtype dt, unsigned nd)
 /* ---- API behaviour ------------------------------------------------------------ */
 
 /* Streams for threads 1, 2, 3 and 0 must be byte-identical, and so must the
- * decoded fields. */
+ * decoded fields; with each entropy coder. */
 static void check_threads(const strata_field *f, const void *data, strata_mode mode, double bound,
                           const char *what)
 {
     const size_t raw = strata_field_count(f) * tu_dtype_size(f->dtype), cap = strata_compress_bound(f);
     static const int threads[] = {1, 2, 3, 0};
+    static const strata_coder coders[] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE};
     uint8_t *ref = tu_malloc(cap), *s = tu_malloc(cap), *out_ref = tu_malloc(raw), *out = tu_malloc(raw);
-    size_t ref_size = 0, size = 0;
-    for (size_t t = 0; t < COUNT(threads); t++) {
-        strata_params p = make_params(mode, bound, threads[t]);
-        strata_status st = strata_compress(f, data, &p, t ? s : ref, cap, t ? &size : &ref_size);
-        TU_EXPECT_STATUS(st, STRATA_OK, "%s: threads %d", what, threads[t]);
-        if (t && st == STRATA_OK)
-            TU_EXPECT(size == ref_size && memcmp(s, ref, size) == 0,
-                      "%s: stream with threads=%d differs from threads=1 (%zu vs %zu bytes)", what,
-                      threads[t], size, ref_size);
+    for (size_t c = 0; c < (mode == STRATA_MODE_LOSSLESS ? 1 : COUNT(coders)); c++) {
+        size_t ref_size = 0, size = 0;
+        for (size_t t = 0; t < COUNT(threads); t++) {
+            strata_params p = make_params(mode, bound, threads[t]);
+            p.coder = coders[c];
+            strata_status st = strata_compress(f, data, &p, t ? s : ref, cap, t ? &size : &ref_size);
+            TU_EXPECT_STATUS(st, STRATA_OK, "%s: threads %d", what, threads[t]);
+            if (t && st == STRATA_OK)
+                TU_EXPECT(size == ref_size && memcmp(s, ref, size) == 0,
+                          "%s, coder %d: stream with threads=%d differs from threads=1 (%zu vs %zu bytes)",
+                          what, (int)coders[c], threads[t], size, ref_size);
+        }
+        for (size_t t = 0; t < COUNT(threads); t++) {
+            strata_status st = strata_decompress(ref, ref_size, t ? out : out_ref, raw, threads[t], NULL);
+            TU_EXPECT_STATUS(st, STRATA_OK, "%s: decompress threads %d", what, threads[t]);
+            if (t) TU_EXPECT(memcmp(out, out_ref, raw) == 0, "%s, coder %d: decoded with threads=%d differs",
+                             what, (int)coders[c], threads[t]);
+        }
+        strata_params p = make_params(mode, bound, 2);
+        p.coder = coders[c];
+        tu_roundtrip(f, data, &p, 2, what, NULL, NULL);
     }
-    for (size_t t = 0; t < COUNT(threads); t++) {
-        strata_status st = strata_decompress(ref, ref_size, t ? out : out_ref, raw, threads[t], NULL);
-        TU_EXPECT_STATUS(st, STRATA_OK, "%s: decompress threads %d", what, threads[t]);
-        if (t) TU_EXPECT(memcmp(out, out_ref, raw) == 0, "%s: decoded with threads=%d differs", what,
-                         threads[t]);
-    }
-    strata_params p = make_params(mode, bound, 2);
-    tu_roundtrip(f, data, &p, 2, what, NULL, NULL);
     free(ref); free(s); free(out_ref); free(out);
 }
 
 static void api_threads(void)
 {
     /* Large enough for parallel passes (>= 16384 points), a parallel scan
-     * (> 65536) and several Huffman segments (> 131072 codes). */
+     * (> 65536) and several entropy-coder segments. */
     const size_t d3[3] = {64, 64, 72}, d2[2] = {700, 400}, d1[1] = {300000};
     strata_field f;
     void *data = tu_malloc(300000 * 8);
@@ -318,11 +331,13 @@ static void api_threads(void)
     f.fill_value = -1e34;
     make_ocean(data, STRATA_FLOAT32, 3, d3, -1e34, 0, 3);
     check_threads(&f, data, STRATA_MODE_REL, 1e-4, "threads 3D f32 ocean rel");
+    check_threads(&f, data, STRATA_MODE_PSNR, 70, "threads 3D f32 ocean psnr");
     check_threads(&f, data, STRATA_MODE_LOSSLESS, 0, "threads 3D f32 lossless");
     strata_field_init(&f, STRATA_FLOAT64, 2, d2);
     tu_gen_smooth(data, STRATA_FLOAT64, 2, d2, 1.0, 3.0, 1e-3, 4);
     check_threads(&f, data, STRATA_MODE_REL, 1e-5, "threads 2D f64 rel");
     check_threads(&f, data, STRATA_MODE_ABS, 1e-2, "threads 2D f64 abs");
+    check_threads(&f, data, STRATA_MODE_PSNR, 95, "threads 2D f64 psnr");
     strata_field_init(&f, STRATA_FLOAT32, 1, d1);
     tu_gen_smooth(data, STRATA_FLOAT32, 1, d1, 0.0, 1.0, 0.1, 5);
     check_threads(&f, data, STRATA_MODE_ABS, 1e-3, "threads 1D f32 abs");

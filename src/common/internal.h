@@ -71,6 +71,15 @@ strata_status strata_check_compress_args(const strata_field *f, const void *src,
                                          const strata_params *p, const void *dst,
                                          const size_t *dst_size);
 
+/* The first error of per-item statuses, in item order: what parallel loops over
+ * blocks report, the same whatever the thread count. */
+static inline strata_status strata_first_error(const strata_status *st, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (st[i] != STRATA_OK) return st[i];
+    return STRATA_OK;
+}
+
 /* 64-bit checksum of a byte range (src/common/checksum.c). */
 uint64_t strata_checksum64(const void *data, size_t size);
 

@@ -18,6 +18,7 @@ const char *strata_status_string(strata_status status)
         [STRATA_ERR_NOMEM] = "out of memory",
         [STRATA_ERR_VERSION] = "stream format version not supported by this library",
         [STRATA_ERR_EMPTY] = "field has no points",
+        [STRATA_ERR_IO] = "file input/output failed",
     };
     if ((unsigned)status >= STRATA_STATUS_COUNT_ || !names[status]) return "unknown status";
     return names[status];
