@@ -666,13 +666,7 @@ strata_status strata_gx_compress(gx_ctx *cx, const strata_field *f, const void *
     const size_t n = strata_field_count(f), w = strata_dtype_size(f->dtype);
 
     strata_header h;
-    memset(&h, 0, sizeof h);
-    h.info.field = *f;
-    for (unsigned i = f->ndims; i < STRATA_MAX_DIMS; i++) h.info.field.dims[i] = 0;
-    if (f->has_fill)
-        h.info.field.fill_value = f->dtype == STRATA_FLOAT32 ? (double)(float)f->fill_value : f->fill_value;
-    h.info.mode = p->mode;
-    h.info.bound = p->bound;
+    strata_header_init(&h, f, p);
 
     gx_mem mem = {cx, {0}, 0};
     strata_buf payload = {0};
@@ -710,18 +704,7 @@ strata_status strata_gx_compress(gx_ctx *cx, const strata_field *f, const void *
         strata_section_append(&payload, STRATA_SEC_RAW, hsrc, n * w, STRATA_STORE);
         if (payload.failed) st = STRATA_ERR_NOMEM;
     }
-    if (st == STRATA_OK) {
-        h.info.method = h.method;
-        h.payload_size = payload.size;
-        h.payload_checksum = strata_checksum64(payload.data, payload.size);
-        if (cap < STRATA_HEADER_SIZE || payload.size > cap - STRATA_HEADER_SIZE) {
-            st = STRATA_ERR_DST_TOO_SMALL;
-        } else {
-            strata_header_write(&h, (uint8_t *)dst);
-            if (payload.size) memcpy((uint8_t *)dst + STRATA_HEADER_SIZE, payload.data, payload.size);
-            *dst_size = STRATA_HEADER_SIZE + payload.size;
-        }
-    }
+    if (st == STRATA_OK) st = strata_stream_write(&h, payload.data, payload.size, dst, cap, dst_size);
 done:
     free(owned);
     strata_buf_free(&payload);

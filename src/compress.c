@@ -199,13 +199,7 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
     const int threads = strata_thread_count(p->threads);
 
     strata_header h;
-    memset(&h, 0, sizeof h);
-    h.info.field = *f;
-    for (unsigned i = f->ndims; i < STRATA_MAX_DIMS; i++) h.info.field.dims[i] = 0;
-    if (f->has_fill)
-        h.info.field.fill_value = f->dtype == STRATA_FLOAT32 ? (double)(float)f->fill_value : f->fill_value;
-    h.info.mode = p->mode;
-    h.info.bound = p->mode == STRATA_MODE_LOSSLESS ? 0.0 : p->bound;
+    strata_header_init(&h, f, p);
 
     strata_buf payload = {0};
     strata_status st = STRATA_OK;
@@ -246,18 +240,7 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
         strata_section_append(&payload, STRATA_SEC_RAW, src, n * w, STRATA_STORE);
         if (payload.failed) st = STRATA_ERR_NOMEM;
     }
-    if (st == STRATA_OK) {
-        h.info.method = h.method;
-        h.payload_size = payload.size;
-        h.payload_checksum = strata_checksum64(payload.data, payload.size);
-        if (dst_capacity < STRATA_HEADER_SIZE || payload.size > dst_capacity - STRATA_HEADER_SIZE) {
-            st = STRATA_ERR_DST_TOO_SMALL;
-        } else {
-            strata_header_write(&h, dst);
-            if (payload.size) memcpy((uint8_t *)dst + STRATA_HEADER_SIZE, payload.data, payload.size);
-            *dst_size = STRATA_HEADER_SIZE + payload.size;
-        }
-    }
+    if (st == STRATA_OK) st = strata_stream_write(&h, payload.data, payload.size, dst, dst_capacity, dst_size);
     strata_buf_free(&payload);
     return st;
 }

@@ -39,6 +39,12 @@ typedef struct {
     size_t count; /* points */
 } strata_header;
 
+/* Starts the header of a stream of field f coded with params p (method, range
+ * and bounds are the encoder's to fill in). */
+void strata_header_init(strata_header *h, const strata_field *f, const strata_params *p);
+/* Sets the payload's size and checksum and writes header + payload to dst. */
+strata_status strata_stream_write(strata_header *h, const uint8_t *payload, size_t payload_size,
+                                  void *dst, size_t dst_capacity, size_t *dst_size);
 /* Writes the header for `h` into dst[0..STRATA_HEADER_SIZE). */
 void strata_header_write(const strata_header *h, uint8_t *dst);
 /* Parses and validates; fills *h. */

@@ -26,6 +26,31 @@ void strata_header_write(const strata_header *h, uint8_t *d)
     strata_put_u32(d + 104, (uint32_t)strata_checksum64(d, 104));
 }
 
+void strata_header_init(strata_header *h, const strata_field *f, const strata_params *p)
+{
+    memset(h, 0, sizeof *h);
+    h->info.field = *f;
+    for (unsigned i = f->ndims; i < STRATA_MAX_DIMS; i++) h->info.field.dims[i] = 0;
+    if (f->has_fill)
+        h->info.field.fill_value = f->dtype == STRATA_FLOAT32 ? (double)(float)f->fill_value : f->fill_value;
+    h->info.mode = p->mode;
+    h->info.bound = p->mode == STRATA_MODE_LOSSLESS ? 0.0 : p->bound;
+}
+
+strata_status strata_stream_write(strata_header *h, const uint8_t *payload, size_t payload_size,
+                                  void *dst, size_t cap, size_t *dst_size)
+{
+    h->info.method = h->method;
+    h->payload_size = payload_size;
+    h->payload_checksum = strata_checksum64(payload, payload_size);
+    STRATA_RETURN_IF(cap < STRATA_HEADER_SIZE || payload_size > cap - STRATA_HEADER_SIZE,
+                     STRATA_ERR_DST_TOO_SMALL);
+    strata_header_write(h, dst);
+    if (payload_size) memcpy((uint8_t *)dst + STRATA_HEADER_SIZE, payload, payload_size);
+    *dst_size = STRATA_HEADER_SIZE + payload_size;
+    return STRATA_OK;
+}
+
 strata_status strata_header_parse(const uint8_t *s, size_t size, strata_header *h)
 {
     STRATA_RETURN_IF(!s || !h, STRATA_ERR_INVALID_ARG);
