@@ -315,7 +315,7 @@ static void status_strings(void)
     TU_EXPECT(STRATA_OK == 0 && STRATA_ERR_GENERIC == 1 && STRATA_ERR_INVALID_ARG == 2 &&
                   STRATA_ERR_UNSUPPORTED == 3 && STRATA_ERR_DST_TOO_SMALL == 4 && STRATA_ERR_CORRUPT == 5 &&
                   STRATA_ERR_CHECKSUM == 6 && STRATA_ERR_TRUNCATED == 7 && STRATA_ERR_NOMEM == 8 &&
-                  STRATA_ERR_VERSION == 9 && STRATA_ERR_EMPTY == 10 && STRATA_STATUS_COUNT_ == 11,
+                  STRATA_ERR_VERSION == 9 && STRATA_ERR_EMPTY == 10 && STRATA_ERR_IO == 11 && STRATA_STATUS_COUNT_ == 12,
               "pinned status values");
     const char *unknown = strata_status_string((strata_status)STRATA_STATUS_COUNT_);
     TU_EXPECT(unknown && *unknown, "string for STRATA_STATUS_COUNT_");
