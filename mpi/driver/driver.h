@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include "strata_mpi.h"
+#include "strata_io.h"
 
 #define DRV_EXIT_OK 0
 #define DRV_EXIT_ERROR 1 /* bad input, failed I/O, library error (on every rank) */
@@ -33,10 +34,8 @@ typedef enum { DRV_RAW = 0, DRV_NETCDF = 1, DRV_HDF5 = 2 } drv_kind;
 
 typedef struct {
     drv_kind kind;
-    strata_field field;
-    char *file;                /* netCDF/HDF5: the file part of FILE:VAR (malloc'ed) */
-    const char *name;          /* netCDF/HDF5: the variable or dataset */
-    int file_rank;             /* dimensions in the file (>= field.ndims: leading 1s dropped) */
+    strata_field field;        /* with -t, -d and --fill applied */
+    sio_input src;             /* netCDF/HDF5: the open variable (src/io/strata_io.h) */
 } drv_input;
 
 /* Works out what o->input names and its field (dtype, dims, fill value); applies

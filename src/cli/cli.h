@@ -75,7 +75,5 @@ int cli_eval(const cli_options *o);
 /* ---- small helpers shared by the commands (commands.c) ---- */
 const char *cli_dtype_name(strata_dtype t);
 const char *cli_mode_name(strata_mode m);
-/* Writes dims as "20x180x360" into buf (always NUL-terminated). */
-void cli_format_dims(char *buf, size_t capacity, unsigned ndims, const size_t *dims);
 
 #endif

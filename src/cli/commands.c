@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "strata_io.h"
 #ifdef STRATA_HAVE_GPU
 #include "strata_gpu.h"
 #endif
@@ -30,16 +31,6 @@ const char *cli_mode_name(strata_mode m)
     }
 }
 
-void cli_format_dims(char *buf, size_t capacity, unsigned ndims, const size_t *dims)
-{
-    size_t pos = 0;
-    buf[0] = '\0';
-    for (unsigned i = 0; i < ndims && pos < capacity; i++) {
-        int n = snprintf(buf + pos, capacity - pos, "%s%zu", i ? "x" : "", dims[i]);
-        if (n < 0) break;
-        pos += (size_t)n;
-    }
-}
 
 static const char *method_name(unsigned method)
 {
@@ -166,7 +157,7 @@ int cli_decompress(const cli_options *o)
     if (cli_write_atomic(o->output, dst, (size_t)info.raw_size)) goto done;
     if (!o->quiet) {
         char d[128];
-        cli_format_dims(d, sizeof d, info.field.ndims, info.field.dims);
+        sio_format_dims(d, sizeof d, info.field.ndims, info.field.dims);
         fprintf(stderr, "%s: %s %s, %llu bytes -> %s\n", o->input, cli_dtype_name(info.field.dtype),
                 d, (unsigned long long)info.raw_size, o->output);
     }
@@ -201,7 +192,7 @@ int cli_info(const cli_options *o)
     }
     const strata_field *f = &info.field;
     char d[128];
-    cli_format_dims(d, sizeof d, f->ndims, f->dims);
+    sio_format_dims(d, sizeof d, f->ndims, f->dims);
     printf("format version: %u\n", info.format_version);
     printf("dtype:          %s\n", cli_dtype_name(f->dtype));
     printf("dims:           %s\n", d);

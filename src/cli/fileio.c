@@ -1,10 +1,9 @@
-/* fileio.c - input and output of the strata tool: raw files, netCDF variables,
- * HDF5 datasets, and output files written atomically. */
+/* fileio.c - input and output of the strata tool: raw files, netCDF variables and
+ * HDF5 datasets (read through strata_io, src/io/), and output files written
+ * atomically. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
-#include <float.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -14,17 +13,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
-#ifdef STRATA_HAVE_NETCDF
-#include <netcdf.h>
-#endif
-#ifdef STRATA_HAVE_HDF5
-#include <hdf5.h>
-#endif
 #include "cli.h"
-
-/* Ranks beyond STRATA_MAX_DIMS that a netCDF or HDF5 input may have: leading
- * dimensions of length 1 are squeezed away. */
-#define MAX_FILE_RANK 64
+#include "strata_io.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -39,20 +29,12 @@ void cli_error(const char *fmt, ...)
 
 int cli_have_netcdf(void)
 {
-#ifdef STRATA_HAVE_NETCDF
-    return 1;
-#else
-    return 0;
-#endif
+    return sio_have_netcdf();
 }
 
 int cli_have_hdf5(void)
 {
-#ifdef STRATA_HAVE_HDF5
-    return 1;
-#else
-    return 0;
-#endif
+    return sio_have_hdf5();
 }
 
 void cli_array_free(cli_array *a)
@@ -259,39 +241,6 @@ static size_t dtype_size(strata_dtype t)
     return t == STRATA_FLOAT64 ? 8 : 4;
 }
 
-#if defined(STRATA_HAVE_NETCDF) || defined(STRATA_HAVE_HDF5)
-/* Squeezes leading dimensions of length 1 until at most STRATA_MAX_DIMS remain and
- * sets field->ndims/dims. `what` names the input for messages. */
-static int set_shape(strata_field *field, const size_t *dims, int rank, const char *what)
-{
-    char buf[256];
-    int first = 0;
-    if (rank < 1) {
-        cli_error("%s is a scalar; strata needs 1 to %d dimensions", what, STRATA_MAX_DIMS);
-        return 1;
-    }
-    while (rank - first > STRATA_MAX_DIMS && dims[first] == 1) first++;
-    if (rank - first > STRATA_MAX_DIMS) {
-        cli_format_dims(buf, sizeof buf, (unsigned)rank, dims);
-        cli_error("%s has %d dimensions (%s); strata handles at most %d "
-                  "(only leading dimensions of length 1 can be dropped)",
-                  what, rank, buf, STRATA_MAX_DIMS);
-        return 1;
-    }
-    for (int i = first; i < rank; i++) {
-        if (dims[i] == 0) {
-            cli_format_dims(buf, sizeof buf, (unsigned)rank, dims);
-            cli_error("%s has no points (dimensions %s)", what, buf);
-            return 1;
-        }
-    }
-    field->ndims = (unsigned)(rank - first);
-    for (int i = 0; i < STRATA_MAX_DIMS; i++)
-        field->dims[i] = i < rank - first ? dims[first + i] : 0;
-    return 0;
-}
-#endif
-
 /* Allocates the bytes of `field`; checks the size for overflow. */
 static int alloc_field(cli_array *a, const char *what)
 {
@@ -306,52 +255,6 @@ static int alloc_field(cli_array *a, const char *what)
         cli_error("out of memory: %s needs %zu bytes", what, a->size);
         return 1;
     }
-    return 0;
-}
-
-/* Dims equal once leading 1s are ignored on both sides. */
-static int same_dims(unsigned na, const size_t *a, unsigned nb, const size_t *b)
-{
-    while (na > 1 && a[0] == 1) { a++; na--; }
-    while (nb > 1 && b[0] == 1) { b++; nb--; }
-    if (na != nb) return 0;
-    for (unsigned i = 0; i < na; i++)
-        if (a[i] != b[i]) return 0;
-    return 1;
-}
-
-/* -t and -d given for a netCDF or HDF5 input must agree with the file. */
-static int check_against_options(const cli_options *o, const strata_field *f, const char *what)
-{
-    if (o->has_dtype && o->dtype != f->dtype) {
-        cli_error("-t %s does not match %s, which holds %s values", cli_dtype_name(o->dtype),
-                  what, cli_dtype_name(f->dtype));
-        return 1;
-    }
-    if (o->ndims && !same_dims(o->ndims, o->dims, f->ndims, f->dims)) {
-        char want[128], have[128];
-        cli_format_dims(want, sizeof want, o->ndims, o->dims);
-        cli_format_dims(have, sizeof have, f->ndims, f->dims);
-        cli_error("-d %s does not match the dimensions of %s (%s)", want, what, have);
-        return 1;
-    }
-    return 0;
-}
-
-/* Checks a fill value for the field's type. NaN and Inf need no fill value (they
- * are always kept exact), so such a fill value is dropped. */
-static int set_fill(strata_field *f, double v, const char *origin)
-{
-    if (!isfinite(v)) {
-        f->has_fill = 0;
-        return 0;
-    }
-    if (f->dtype == STRATA_FLOAT32 && fabs(v) > FLT_MAX) {
-        cli_error("fill value %.9g (%s) does not fit in float32", v, origin);
-        return 1;
-    }
-    f->has_fill = 1;
-    f->fill_value = f->dtype == STRATA_FLOAT32 ? (double)(float)v : v;
     return 0;
 }
 
@@ -388,7 +291,7 @@ static int read_raw(const cli_options *o, cli_array *a)
     if (size != (unsigned long long)n * w) {
         char d[128];
         close(fd);
-        cli_format_dims(d, sizeof d, o->ndims, o->dims);
+        sio_format_dims(d, sizeof d, o->ndims, o->dims);
         cli_error("'%s' holds %llu bytes, but -t %s -d %s needs %zu bytes%s", o->input, size,
                   cli_dtype_name(o->dtype), d, n * w, container_hint(o->input));
         return CLI_EXIT_ERROR;
@@ -403,278 +306,45 @@ static int read_raw(const cli_options *o, cli_array *a)
     return CLI_EXIT_OK;
 }
 
-/* ---- netCDF input ----------------------------------------------------------------- */
-#ifdef STRATA_HAVE_NETCDF
+/* ---- netCDF variables and HDF5 datasets (src/io/strata_io.h) ----------------- */
 
-static const char *nc_type_name(nc_type t)
-{
-    switch (t) {
-    case NC_BYTE: return "byte";
-    case NC_CHAR: return "char";
-    case NC_SHORT: return "short";
-    case NC_INT: return "int";
-    case NC_FLOAT: return "float";
-    case NC_DOUBLE: return "double";
-    case NC_UBYTE: return "ubyte";
-    case NC_USHORT: return "ushort";
-    case NC_UINT: return "uint";
-    case NC_INT64: return "int64";
-    case NC_UINT64: return "uint64";
-    case NC_STRING: return "string";
-    default: return "a user-defined type";
-    }
-}
-
-/* The fill value from _FillValue, else the first missing_value, as the variable's type. */
-static int nc_fill(int ncid, int varid, strata_field *f, const char *what)
-{
-    static const char *const names[] = { "_FillValue", "missing_value" };
-    for (int i = 0; i < 2; i++) {
-        size_t len;
-        nc_type at;
-        if (nc_inq_att(ncid, varid, names[i], &at, &len) != NC_NOERR || len == 0) continue;
-        if (at == NC_CHAR || at == NC_STRING) continue;
-        double *v = malloc(len * sizeof *v);
-        if (!v) { cli_error("out of memory"); return 1; }
-        int st;
-        if (f->dtype == STRATA_FLOAT32) {
-            float *fv = malloc(len * sizeof *fv);
-            st = fv ? nc_get_att_float(ncid, varid, names[i], fv) : NC_ENOMEM;
-            if (fv && st == NC_NOERR) v[0] = fv[0];
-            free(fv);
-        } else {
-            st = nc_get_att_double(ncid, varid, names[i], v);
-        }
-        double fill = v[0];
-        free(v);
-        if (st != NC_NOERR) {
-            cli_error("cannot read %s of %s as %s: %s", names[i], what,
-                      cli_dtype_name(f->dtype), nc_strerror(st));
-            return 1;
-        }
-        if (len > 1)
-            fprintf(stderr, "strata: warning: %s of %s has %zu values; using the first (%.9g)\n",
-                    names[i], what, len, fill);
-        return set_fill(f, fill, names[i]);
-    }
-    return 0;
-}
-
-/* VAR may be "group/sub/var" in a netCDF-4 file. */
-static int nc_locate(int ncid, const char *name, int *grp, int *varid, const char **base)
-{
-    const char *slash = strrchr(name, '/');
-    *grp = ncid;
-    *base = name;
-    if (slash) {
-        char path[1024];
-        int n = snprintf(path, sizeof path, "/%.*s", (int)(slash - name), name);
-        if (n < 0 || (size_t)n >= sizeof path) return NC_ENOTVAR;
-        int st = nc_inq_grp_full_ncid(ncid, path, grp);
-        if (st != NC_NOERR) return st;
-        *base = slash + 1;
-    }
-    return nc_inq_varid(*grp, *base, varid);
-}
-
-static int read_netcdf(const char *file, const char *var, cli_array *a)
-{
-    char what[1200];
-    snprintf(what, sizeof what, "netCDF variable '%s' of '%s'", var, file);
-    int ncid, grp, varid, st = nc_open(file, NC_NOWRITE, &ncid);
-    if (st != NC_NOERR) {
-        cli_error("cannot open '%s' as netCDF: %s", file, nc_strerror(st));
-        return 1;
-    }
-    int rc = 1, rank;
-    nc_type type;
-    const char *base;
-    int dimids[NC_MAX_VAR_DIMS];
-    size_t dims[MAX_FILE_RANK];
-    st = nc_locate(ncid, var, &grp, &varid, &base);
-    if (st != NC_NOERR) {
-        cli_error("'%s' has no variable '%s' (%s)", file, var, nc_strerror(st));
-        goto done;
-    }
-    st = nc_inq_var(grp, varid, NULL, &type, &rank, NULL, NULL);
-    if (st == NC_NOERR && rank > MAX_FILE_RANK) st = NC_EMAXDIMS;
-    if (st == NC_NOERR) st = nc_inq_vardimid(grp, varid, dimids);
-    for (int i = 0; st == NC_NOERR && i < rank; i++) st = nc_inq_dimlen(grp, dimids[i], &dims[i]);
-    if (st != NC_NOERR) {
-        cli_error("cannot inquire %s: %s", what, nc_strerror(st));
-        goto done;
-    }
-    if (type != NC_FLOAT && type != NC_DOUBLE) {
-        cli_error("%s holds %s values; strata compresses only float and double variables",
-                  what, nc_type_name(type));
-        goto done;
-    }
-    strata_field_init(&a->field, type == NC_FLOAT ? STRATA_FLOAT32 : STRATA_FLOAT64, 0, NULL);
-    if (set_shape(&a->field, dims, rank, what) || nc_fill(grp, varid, &a->field, what)) goto done;
-    if (alloc_field(a, what)) goto done;
-    st = type == NC_FLOAT ? nc_get_var_float(grp, varid, a->data)
-                          : nc_get_var_double(grp, varid, a->data);
-    if (st != NC_NOERR) {
-        cli_error("cannot read %s: %s", what, nc_strerror(st));
-        goto done;
-    }
-    rc = 0;
-done:
-    nc_close(ncid);
-    return rc;
-}
-#endif /* STRATA_HAVE_NETCDF */
-
-/* ---- HDF5 input -------------------------------------------------------------------- */
-#ifdef STRATA_HAVE_HDF5
-
-static int h5_fill(hid_t dset, hid_t memtype, strata_field *f)
-{
-    hid_t dcpl = H5Dget_create_plist(dset);
-    if (dcpl < 0) return 0;
-    H5D_fill_value_t defined;
-    int rc = 0;
-    if (H5Pfill_value_defined(dcpl, &defined) >= 0 && defined == H5D_FILL_VALUE_USER_DEFINED) {
-        double v = 0;
-        float fv = 0;
-        herr_t st = H5Pget_fill_value(dcpl, memtype, f->dtype == STRATA_FLOAT32 ? (void *)&fv : (void *)&v);
-        if (st < 0) {
-            cli_error("cannot read the fill value of the dataset");
-            rc = 1;
-        } else {
-            rc = set_fill(f, f->dtype == STRATA_FLOAT32 ? (double)fv : v, "HDF5 fill value");
-        }
-    }
-    H5Pclose(dcpl);
-    return rc;
-}
-
-static int read_hdf5(const char *file, const char *path, cli_array *a)
-{
-    char what[1200];
-    snprintf(what, sizeof what, "HDF5 dataset '%s' of '%s'", path, file);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* we print our own messages */
-#if H5_VERSION_GE(1, 12, 0)
-    htri_t is_hdf5 = H5Fis_accessible(file, H5P_DEFAULT);
-#else
-    htri_t is_hdf5 = H5Fis_hdf5(file);
-#endif
-    if (is_hdf5 <= 0) {
-        cli_error("'%s' is not an HDF5 file", file);
-        return 1;
-    }
-    hid_t fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0) {
-        cli_error("cannot open '%s' as HDF5", file);
-        return 1;
-    }
-    int rc = 1;
-    hid_t dset = -1, ftype = -1, space = -1, memtype = -1;
-    hsize_t hdims[H5S_MAX_RANK];
-    size_t dims[H5S_MAX_RANK];
-    dset = H5Dopen2(fid, path, H5P_DEFAULT);
-    if (dset < 0) {
-        cli_error("'%s' has no dataset '%s'", file, path);
-        goto done;
-    }
-    ftype = H5Dget_type(dset);
-    space = H5Dget_space(dset);
-    if (ftype < 0 || space < 0) {
-        cli_error("cannot inquire %s", what);
-        goto done;
-    }
-    size_t tsize = H5Tget_size(ftype);
-    H5T_class_t tclass = H5Tget_class(ftype);
-    if (tclass != H5T_FLOAT || (tsize != 4 && tsize != 8)) {
-        cli_error("%s holds %zu-byte %s values; strata compresses only 4- and 8-byte floats",
-                  what, tsize, tclass == H5T_FLOAT ? "float" : tclass == H5T_INTEGER ? "integer"
-                  : tclass == H5T_STRING ? "string" : "non-numeric");
-        goto done;
-    }
-    strata_field_init(&a->field, tsize == 4 ? STRATA_FLOAT32 : STRATA_FLOAT64, 0, NULL);
-    memtype = tsize == 4 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-    int rank = H5Sget_simple_extent_dims(space, hdims, NULL);
-    if (rank < 0) {
-        cli_error("%s does not have a simple dataspace", what);
-        goto done;
-    }
-    for (int i = 0; i < rank; i++) dims[i] = (size_t)hdims[i];
-    if (set_shape(&a->field, dims, rank, what) || h5_fill(dset, memtype, &a->field)) goto done;
-    if (alloc_field(a, what)) goto done;
-    if (H5Dread(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) < 0) {
-        cli_error("cannot read %s (a filter it needs may be missing)", what);
-        goto done;
-    }
-    rc = 0;
-done:
-    if (space >= 0) H5Sclose(space);
-    if (ftype >= 0) H5Tclose(ftype);
-    if (dset >= 0) H5Dclose(dset);
-    H5Fclose(fid);
-    return rc;
-}
-#endif /* STRATA_HAVE_HDF5 */
-
-/* ---- dispatch ---------------------------------------------------------------------- */
-
-/* FILE:VAR or FILE:/DATASET, for an input that is not an existing file. */
+/* FILE:VAR or FILE:/DATASET, for an input that is not an existing file: checked
+ * against -t/-d, then read whole. */
 static int read_variable(const cli_options *o, cli_array *a)
 {
-    const char *colon = strrchr(o->input, ':');
-    if (!colon) {
-        cli_error("cannot open '%s': %s", o->input, strerror(ENOENT));
-        return CLI_EXIT_ERROR;
-    }
-    size_t flen = (size_t)(colon - o->input);
-    const char *name = colon + 1;
-    char *file = malloc(flen + 1);
-    if (!file) { cli_error("out of memory"); return CLI_EXIT_ERROR; }
-    memcpy(file, o->input, flen);
-    file[flen] = '\0';
-    int rc = CLI_EXIT_ERROR, hdf5 = name[0] == '/';
-    struct stat st;
-    if (flen == 0 || stat(file, &st) != 0) {
-        const char *why = strerror(flen ? errno : ENOENT);
-        if (flen) cli_error("cannot open '%s' (-i '%s' read as FILE:%s): %s", file, o->input,
-                            name[0] == '/' ? "/DATASET" : "VAR", why);
-        else cli_error("cannot open '%s': %s", o->input, why);
+    char err[2048];
+    sio_input in;
+    int rc = CLI_EXIT_ERROR;
+    if (sio_open(o->input, &in, err, sizeof err) ||
+        sio_check_options(&in.field, o->has_dtype, o->dtype, o->ndims, o->dims, o->input, err,
+                          sizeof err)) {
+        cli_error("%s", err);
         goto done;
     }
-    if (*name == '\0' || (hdf5 && name[1] == '\0')) {
-        cli_error("'%s' names no %s after ':'", o->input, hdf5 ? "dataset" : "variable");
+    if (in.warning[0]) fprintf(stderr, "strata: warning: %s\n", in.warning);
+    a->field = in.field;
+    if (alloc_field(a, o->input)) goto done;
+    if (sio_read_rows(&in, 0, in.rows, a->data, err, sizeof err)) {
+        cli_error("%s", err);
         goto done;
     }
-    if (hdf5) {
-#ifdef STRATA_HAVE_HDF5
-        if (read_hdf5(file, name, a)) goto done;
-#else
-        cli_error("'%s' names an HDF5 dataset, but this strata was not built with HDF5 support",
-                  o->input);
-        goto done;
-#endif
-    } else {
-#ifdef STRATA_HAVE_NETCDF
-        if (read_netcdf(file, name, a)) goto done;
-#else
-        cli_error("'%s' names a netCDF variable, but this strata was not built with netCDF support",
-                  o->input);
-        goto done;
-#endif
-    }
-    if (check_against_options(o, &a->field, o->input)) goto done;
     rc = CLI_EXIT_OK;
 done:
-    free(file);
+    sio_close(&in);
     return rc;
 }
 
 int cli_read_field(const cli_options *o, cli_array *out)
 {
-    struct stat st;
     memset(out, 0, sizeof *out);
-    int rc = stat(o->input, &st) == 0 ? read_raw(o, out) : read_variable(o, out);
-    if (rc == CLI_EXIT_OK && o->has_fill && set_fill(&out->field, o->fill, "--fill"))
-        rc = CLI_EXIT_USAGE;
+    int rc = sio_spec_is_raw(o->input) ? read_raw(o, out) : read_variable(o, out);
+    if (rc == CLI_EXIT_OK && o->has_fill) {
+        char err[256];
+        if (sio_set_fill(&out->field, o->fill, "--fill", err, sizeof err)) {
+            cli_error("%s", err);
+            rc = CLI_EXIT_USAGE;
+        }
+    }
     if (rc != CLI_EXIT_OK) cli_array_free(out);
     return rc;
 }
