@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "decompose/predict.h"
+#include "entropy/huffman_tree.h"
 
 #ifdef __CUDACC__
 #  define GX_HD __host__ __device__ __forceinline__
@@ -427,8 +428,8 @@ typedef struct {
     const uint64_t *chunk_pos;  /* exclusive scan of chunk_bits */
 } gx_huff_args;
 
-/* Code lengths of one segment: the two-queue method of huffman_lengths() in
- * src/entropy/huffman_encode.c over leaves sorted by (frequency, symbol); the
+/* Code lengths of one segment: strata_huffman_tree() (src/entropy/huffman_tree.h,
+ * as the CPU encoder) over leaves sorted by (frequency, symbol); the
  * sort is done beforehand (a segmented sort of the keys). A segment whose longest
  * code exceeds GX_HUFF_MAX_LEN is flagged: the host runs the reference code with
  * its frequency flattening on it (rare: needs Fibonacci-like frequencies). */
@@ -445,25 +446,8 @@ GX_HD void gx_huff_lengths(const gx_huff_args *a, uint64_t seg)
     uint64_t *w = a->w + 2 * off;
     int32_t *parent = a->parent + 2 * off;
     for (int i = 0; i < m; i++) w[i] = key[i] >> 16;
-    int leaf = 0, inner = m;
-    for (int next = m; next < 2 * m - 1; next++) {
-        int pick[2];
-        for (int t = 0; t < 2; t++) {
-            if (leaf < m && (inner >= next || w[leaf] <= w[inner])) pick[t] = leaf++;
-            else pick[t] = inner++;
-        }
-        w[next] = w[pick[0]] + w[pick[1]];
-        parent[pick[0]] = parent[pick[1]] = next;
-    }
-    w[2 * m - 2] = 0;
-    int maxlen = 0;
-    for (int x = 2 * m - 3; x >= 0; x--) {
-        w[x] = w[parent[x]] + 1;
-        if (x < m) {
-            len[key[x] & 0xffff] = (uint8_t)(w[x] > 255 ? 255 : w[x]);
-            if ((int)w[x] > maxlen) maxlen = (int)w[x];
-        }
-    }
+    const int maxlen = strata_huffman_tree(w, parent, m);
+    for (int x = 0; x < m; x++) len[key[x] & 0xffff] = (uint8_t)(w[x] > 255 ? 255 : w[x]);
     if (maxlen > GX_HUFF_MAX_LEN) {
         a->flag[seg] = 1;
         gx_atomic_add32(a->nflag, 1);

@@ -2,6 +2,7 @@
  * and the MSB-first bit writer, one segment at a time. */
 #include <stdlib.h>
 #include "huffman.h"
+#include "huffman_tree.h"
 
 typedef struct { uint32_t freq; uint16_t sym; } sym_freq;
 
@@ -12,33 +13,14 @@ static int by_freq(const void *pa, const void *pb)
     return a->sym < b->sym ? -1 : a->sym > b->sym;
 }
 
-/* Huffman lengths for m >= 2 used symbols by the two-queue method (leaves sorted
- * by frequency; internal nodes are created in nondecreasing weight). Returns the
- * longest length. `work` holds 2m nodes of weight/parent. */
+/* Huffman lengths for m >= 2 used symbols, sorted by (frequency, symbol).
+ * Returns the longest length. */
 static int huffman_lengths(sym_freq *sf, int m, uint8_t *len, uint64_t *w, int32_t *parent)
 {
     qsort(sf, (size_t)m, sizeof *sf, by_freq);
     for (int i = 0; i < m; i++) w[i] = sf[i].freq;
-    int leaf = 0, inner = m;
-    for (int next = m; next < 2 * m - 1; next++) {
-        int pick[2];
-        for (int t = 0; t < 2; t++) {
-            if (leaf < m && (inner >= next || w[leaf] <= w[inner])) pick[t] = leaf++;
-            else pick[t] = inner++;
-        }
-        w[next] = w[pick[0]] + w[pick[1]];
-        parent[pick[0]] = parent[pick[1]] = next;
-    }
-    /* Depths top-down, reusing w[] as depth storage. */
-    w[2 * m - 2] = 0;
-    int maxlen = 0;
-    for (int x = 2 * m - 3; x >= 0; x--) {
-        w[x] = w[parent[x]] + 1;
-        if (x < m) {
-            len[sf[x].sym] = (uint8_t)(w[x] > 255 ? 255 : w[x]);
-            if ((int)w[x] > maxlen) maxlen = (int)w[x];
-        }
-    }
+    const int maxlen = strata_huffman_tree(w, parent, m);
+    for (int x = 0; x < m; x++) len[sf[x].sym] = (uint8_t)(w[x] > 255 ? 255 : w[x]);
     return maxlen;
 }
 
