@@ -24,6 +24,7 @@
 #include "entropy/section.h"
 #include "entropy/segments.h"
 #include "gx_driver.h"
+#include "strata_gpu.h"
 
 /* The encoder's choices of src/compress.c; once they live in section.h they are
  * taken from there (and GX_SEGMENT_LEN checked against them). */
@@ -957,4 +958,42 @@ strata_status strata_gx_timed_decompress(const void *src, size_t src_size, void 
     if (profile) strata_gx_device_profile(cx, profile, profile_cap);
     strata_gx_ctx_destroy(cx);
     return st;
+}
+
+/* ---- include/strata_gpu.h: the same for both backends ---------------------------- */
+strata_status strata_gpu_compress(const strata_field *field, const void *src, int src_on_device,
+                                  const strata_params *params, void *dst, size_t dst_capacity,
+                                  size_t *dst_size, void *cuda_stream)
+{
+    if (!strata_gpu_available()) return STRATA_ERR_UNSUPPORTED;
+    strata_gx_ctx *cx;
+    STRATA_FORWARD(strata_gx_ctx_create(&cx, cuda_stream, 0));
+    strata_status st = strata_gx_compress(cx, field, src, src_on_device, params, dst, dst_capacity, dst_size);
+    strata_gx_ctx_destroy(cx);
+    return st;
+}
+
+strata_status strata_gpu_decompress(const void *src, size_t src_size, void *dst, size_t dst_capacity,
+                                    int dst_on_device, strata_stream_info *info, void *cuda_stream)
+{
+    if (!strata_gpu_available()) return STRATA_ERR_UNSUPPORTED;
+    strata_gx_ctx *cx;
+    STRATA_FORWARD(strata_gx_ctx_create(&cx, cuda_stream, 0));
+    strata_status st = strata_gx_decompress(cx, src, src_size, dst, dst_capacity, dst_on_device, info);
+    strata_gx_ctx_destroy(cx);
+    return st;
+}
+
+strata_status strata_gpu_compress_device(const strata_field *field, const void *d_src,
+                                         const strata_params *params, void *dst, size_t dst_capacity,
+                                         size_t *dst_size, void *cuda_stream)
+{
+    return strata_gpu_compress(field, d_src, 1, params, dst, dst_capacity, dst_size, cuda_stream);
+}
+
+strata_status strata_gpu_decompress_device(const void *src, size_t src_size, void *d_dst,
+                                           size_t dst_capacity, strata_stream_info *info,
+                                           void *cuda_stream)
+{
+    return strata_gpu_decompress(src, src_size, d_dst, dst_capacity, 1, info, cuda_stream);
 }
