@@ -1,8 +1,8 @@
 /* gx_backend_emu.c - the GPU codec on the host: every body of gx_kernels.h run by
  * a plain loop over its thread indices, "device memory" from malloc. Library
- * strata_gpu_emu, for tests without a GPU (CI): it defines the strata_gpu_* entry
- * points of include/strata_gpu.h, so the same test program runs on either
- * library. Never installed.
+ * strata_gpu_emu, for tests without a GPU (CI): with gx_driver.c it provides the
+ * strata_gpu_* entry points of include/strata_gpu.h (a device is always
+ * "present"), so the same test program runs on either library. Never installed.
  *
  * The loops run the indices in order, one at a time. That is a legal schedule of
  * the device launches because the bodies of one launch never depend on each
