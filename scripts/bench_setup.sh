@@ -26,22 +26,9 @@ sys_python=/usr/bin/python3   # Debian's; a pyenv or conda python3 on PATH is no
 
 say() { echo "bench_setup: $*"; }
 
-# ---- Debian packages --------------------------------------------------------
-if [ -x "$repo/scripts/setup.sh" ]; then
-    "$repo/scripts/setup.sh"
-fi
-pkgs=(python3 python3-venv python3-numpy zfp)
-missing=()
-for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    say "installing ${missing[*]}"
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# ---- Debian packages: the project's setup installs them all (python3-venv,
+# python3-numpy and zfp included) -------------------------------------------------
+bash "$repo/scripts/setup.sh"
 
 # ---- virtual environment ----------------------------------------------------
 if ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
