@@ -227,10 +227,13 @@ static strata_status gx_plan(gx_ctx *cx, const strata_grid *g, const gx_grid *gg
                         e.k = k;
                         e.entry = (l - 1) * 2 + o;
                         e.every = rows * e.L.cnt[3] / 16384 + 1;
+                        e.per_row = (e.L.cnt[3] - 1) / STRATA_EST_UNIT + 1;
+                        e.width = e.L.cnt[3] < STRATA_EST_UNIT ? e.L.cnt[3] : STRATA_EST_UNIT;
                         e.task0 = ntasks;
                         e.point0 = npoints;
-                        ntasks += (rows - 1) / e.every + 1;
-                        npoints += ((rows - 1) / e.every + 1) * e.L.cnt[3];
+                        const uint64_t tasks = (rows * e.per_row - 1) / e.every + 1;
+                        ntasks += tasks;
+                        npoints += tasks * e.width;
                         ps[np++] = e;
                     }
                     done[k] = 1;

@@ -139,9 +139,16 @@ GX_HD void GXFN(gx_origin_dec)(const gx_interp_args *a, uint64_t i)
 GX_HD void GXFN(gx_est_point)(const gx_est_args *a, uint64_t p)
 {
     const gx_est_pass *ps = gx_est_find(a, p, 1);
-    uint64_t row, j, c[4];
-    gx_divmod(p - ps->point0, ps->L.cnt[3], &row, &j);
-    gx_lattice_coords(&ps->L, row * ps->every, j, c);
+    uint64_t task, slot, row, unit, c[4];
+    gx_divmod(p - ps->point0, ps->width, &task, &slot);
+    gx_divmod(task * ps->every, ps->per_row, &row, &unit);
+    const uint64_t j = unit * STRATA_EST_UNIT + slot;
+    if (j >= ps->L.cnt[3]) {
+        a->pe0[p] = a->pe1[p] = 0.0;
+        a->pv[p] = 0;
+        return;
+    }
+    gx_lattice_coords(&ps->L, row, j, c);
     const uint64_t idx = c[0] * a->g.st[0] + c[1] * a->g.st[1] + c[2] * a->g.st[2] + c[3];
     if (a->mask && gx_bit(a->mask, idx)) {
         a->pe0[p] = a->pe1[p] = 0.0;

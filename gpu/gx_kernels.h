@@ -338,15 +338,16 @@ GX_HD void gx_mark_unpred(const gx_mark_args *a, uint64_t slot)
 }
 
 /* ---- plan estimate -------------------------------------------------------------- */
-/* One pass of one (level, order) candidate, as FN(estimate_level) samples it: rows
- * 0, every, 2*every, ... (a "task" each). The errors of every sampled point are
- * computed in parallel (gx_est_point_*); each row is then summed on its own in
- * row order (gx_est_row), and the row sums of a candidate in pass and row order
- * (gx_est_sum): the association of the CPU's loops. A special point adds +0.0,
- * which leaves a sum of absolute values unchanged. */
+/* One pass of one (level, order) candidate, as FN(estimate_level) samples it: units
+ * of at most STRATA_EST_UNIT points of a row, every `every`-th unit (a "task" each).
+ * The errors of every sampled point are computed in parallel (gx_est_point_*) into
+ * `width` slots a task (slots past a row's end hold 0); each task is then summed on
+ * its own in order (gx_est_row), and the task sums of a candidate in pass and task
+ * order (gx_est_sum): the association of the CPU's loops. A special or empty slot
+ * adds +0.0, which leaves a sum of absolute values unchanged. */
 typedef struct {
     gx_lattice L;
-    uint64_t s, ds, every, task0, point0;
+    uint64_t s, ds, every, per_row, width, task0, point0;
     int k, entry; /* entry = (level - 1) * 2 + order */
 } gx_est_pass;
 
@@ -356,9 +357,9 @@ typedef struct {
     const uint32_t *mask;
     const gx_est_pass *passes;
     uint64_t npasses, ntasks, npoints;
-    double *pe0, *pe1;   /* per sampled point */
-    uint8_t *pv;         /* per sampled point: 1 unless special */
-    double *err0, *err1; /* per task (row) */
+    double *pe0, *pe1;   /* per sampled slot */
+    uint8_t *pv;         /* per sampled slot: 1 unless special or past the row */
+    double *err0, *err1; /* per task */
     uint64_t *cnt;
     const uint64_t *entry_task0; /* per entry: its first task (entries own consecutive tasks) */
     double *tot0, *tot1; /* per entry */
@@ -379,10 +380,10 @@ GX_HD const gx_est_pass *gx_est_find(const gx_est_args *a, uint64_t i, int by_po
 GX_HD void gx_est_row(const gx_est_args *a, uint64_t task)
 {
     const gx_est_pass *ps = gx_est_find(a, task, 0);
-    const uint64_t n3 = ps->L.cnt[3], p0 = ps->point0 + (task - ps->task0) * n3;
+    const uint64_t w = ps->width, p0 = ps->point0 + (task - ps->task0) * w;
     double e0 = 0, e1 = 0;
     uint64_t n = 0;
-    for (uint64_t j = 0; j < n3; j++) {
+    for (uint64_t j = 0; j < w; j++) {
         e0 += a->pe0[p0 + j];
         e1 += a->pe1[p0 + j];
         n += a->pv[p0 + j];

@@ -15,6 +15,10 @@ typedef struct {
     int levels;    /* L: smallest with 2^L >= max extent; level l has stride 2^(l-1) */
 } strata_grid;
 
+/* The plan estimate sums its sample in units of at most this many points of a row
+ * (interp_template.h, FN(estimate_level)); the GPU's estimate uses the same units. */
+#define STRATA_EST_UNIT 256
+
 enum { STRATA_PRED_LINEAR = 0, STRATA_PRED_CUBIC = 1, STRATA_PRED_COUNT_ };
 
 /* How one level is coded: predictor, the order in which its dimensions are

@@ -124,6 +124,27 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
     }
 }
 
+/* The estimate over points j0 .. j0 + STRATA_EST_UNIT - 1 (clipped) of row `o`:
+ * the neighbour flags of FN(row), computed per point (this path is not hot). */
+static void FN(estimate_unit)(FN(interp_state) *st, const strata_grid *g,
+                              const strata_pass_geom *pg, size_t o, size_t j0)
+{
+    size_t c[4], m2 = o % pg->cnt[2], m1 = (o / pg->cnt[2]) % pg->cnt[1],
+                 m0 = o / (pg->cnt[2] * pg->cnt[1]);
+    c[0] = pg->start[0] + m0 * pg->step[0];
+    c[1] = pg->start[1] + m1 * pg->step[1];
+    c[2] = pg->start[2] + m2 * pg->step[2];
+    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
+    const size_t s = pg->s, nk = g->n[pg->k];
+    const size_t j1 = j0 + STRATA_EST_UNIT < pg->cnt[3] ? j0 + STRATA_EST_UNIT : pg->cnt[3];
+    for (size_t j = j0; j < j1; j++) {
+        c[3] = pg->start[3] + j * pg->step[3];
+        const size_t ck = c[pg->k];
+        FN(visit)(OP_ESTIMATE, st->mask != NULL, st, base + c[3], pg->ds, ck >= 3 * s,
+                  ck + s < nk, ck + 3 * s < nk);
+    }
+}
+
 STRATA_INLINE void FN(pass)(const int op, const int masked, const FN(interp_state) *proto,
                             const strata_grid *g, const strata_pass_geom *pg, int threads)
 {
@@ -157,8 +178,10 @@ static void FN(run_level)(const int op, const strata_grid *g, const strata_level
 }
 
 /* Mean prediction error of linear and cubic over a sample of one level.
- * Each sampled row is summed on its own, then the row sums in row order: a fixed
- * association that a parallel backend reproduces bit for bit (one row a thread). */
+ * The sample is cut into units of at most STRATA_EST_UNIT consecutive points of a
+ * row; each unit is summed on its own, then the unit sums in pass and unit order: a
+ * fixed association that a parallel backend reproduces bit for bit (one unit a
+ * thread), and short enough that long rows (1D fields) do not serialise it. */
 static void FN(estimate_level)(const strata_grid *g, const T *v, const uint8_t *mask,
                                int level, const uint8_t order[4], double mean_err[2])
 {
@@ -170,15 +193,16 @@ static void FN(estimate_level)(const strata_grid *g, const T *v, const uint8_t *
         const int k = order[p];
         strata_pass_geom pg;
         if (strata_pass_geom_init(&pg, g, s, k, done)) {
+            const size_t per_row = (pg.cnt[3] - 1) / STRATA_EST_UNIT + 1;
+            const size_t units = pg.rows * per_row;
             /* About 16K points per pass: enough to rank two predictors. */
-            size_t every = pg.rows * pg.cnt[3] / 16384 + 1;
-            for (size_t o = 0; o < pg.rows; o += every) {
+            const size_t every = pg.rows * pg.cnt[3] / 16384 + 1;
+            for (size_t u = 0; u < units; u += every) {
                 FN(interp_state) st;
                 memset(&st, 0, sizeof st);
                 st.v = (T *)v; /* OP_ESTIMATE only reads */
                 st.mask = mask;
-                if (mask) FN(row)(OP_ESTIMATE, 1, &st, g, &pg, o);
-                else FN(row)(OP_ESTIMATE, 0, &st, g, &pg, o);
+                FN(estimate_unit)(&st, g, &pg, u / per_row, u % per_row * STRATA_EST_UNIT);
                 total[0] += st.err[0];
                 total[1] += st.err[1];
                 sampled += st.sampled;
