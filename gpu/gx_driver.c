@@ -832,9 +832,10 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
         m.lo_off = a.lo_off;
         m.lo_words = words;
         m.sym = a.sym;
+        m.nsym = nsym;
         st = STRATA_ERR_NOMEM;
         if (!(a.unpred_bits = m.unpred_bits = (uint32_t *)gx_get_zero(&mem, words * 4))) goto done;
-        strata_gx_run_gx_mark_unpred(cx, &m, nsym);
+        strata_gx_run_gx_mark_unpred(cx, &m, (nsym + 7) / 8);
         uint64_t *off, unpred;
         if ((st = gx_bitmap_ranks(cx, &mem, a.unpred_bits, n, &off, &unpred)) != STRATA_OK) goto done;
         a.unpred_off = off;

@@ -310,6 +310,7 @@ typedef struct {
     const uint64_t *lo_off;
     uint64_t lo_words;
     const uint16_t *sym;     /* decode: codes in level order */
+    uint64_t nsym;
     uint32_t *unpred_bits;   /* decode: points of code 0, index order (out) */
 } gx_mark_args;
 
@@ -327,14 +328,38 @@ GX_HD void gx_mark_special_lo(const gx_mark_args *a, uint64_t w)
 }
 
 /* Decoder: the points whose code is 0 take the UNPRED values in index order;
- * mark them, from the codes' side (zeros are rare). */
-GX_HD void gx_mark_unpred(const gx_mark_args *a, uint64_t slot)
+ * mark them, from the codes' side. Zeros are rare, so a thread tests 8 codes with
+ * two 8-byte loads (sym is an allocation's start: aligned) and only looks closer
+ * when one of them holds a zero code. */
+GX_HD void gx_mark_unpred_one(const gx_mark_args *a, uint64_t slot)
 {
-    if (a->sym[slot] != 0) return;
     uint64_t c[4];
     gx_pos_coords(&a->g, gx_slot_pos(a->lo_bits, a->lo_off, a->lo_words, slot), c);
     const uint64_t idx = c[0] * a->g.st[0] + c[1] * a->g.st[1] + c[2] * a->g.st[2] + c[3];
     gx_atomic_or32(&a->unpred_bits[idx >> 5], 1u << (idx & 31));
+}
+
+GX_HD int gx_has_zero16(uint64_t x)
+{
+    return ((x - 0x0001000100010001ull) & ~x & 0x8000800080008000ull) != 0;
+}
+
+GX_HD void gx_mark_unpred(const gx_mark_args *a, uint64_t group)
+{
+    const uint64_t s0 = group * 8;
+    if (s0 + 8 <= a->nsym) {
+        uint64_t w[2];
+#ifdef __CUDA_ARCH__
+        w[0] = ((const uint64_t *)(a->sym + s0))[0];
+        w[1] = ((const uint64_t *)(a->sym + s0))[1];
+#else
+        memcpy(w, a->sym + s0, 16); /* no aliasing assumption on the host */
+#endif
+        if (!gx_has_zero16(w[0]) && !gx_has_zero16(w[1])) return;
+    }
+    const uint64_t s1 = s0 + 8 < a->nsym ? s0 + 8 : a->nsym;
+    for (uint64_t s = s0; s < s1; s++)
+        if (a->sym[s] == 0) gx_mark_unpred_one(a, s);
 }
 
 /* ---- plan estimate -------------------------------------------------------------- */
