@@ -36,13 +36,6 @@ _Static_assert(GX_SEGMENT_LEN == STRATA_SEGMENT_LEN, "gpu/ and compress.c segmen
 #define GX_ZSTD_CODES 3 /* = ZSTD_LEVEL_CODES of src/compress.c */
 #define GX_ZSTD_BULK 1  /* = ZSTD_LEVEL_BULK of src/compress.c */
 #endif
-/* Sections with zstd on the host's threads, where section.h offers it (the bytes
- * do not depend on the thread count, so CPU and GPU streams stay identical). */
-#ifdef STRATA_SECTION_MT
-#define GX_SECTION(pl, id, d, n, level, threads) strata_section_append_mt(pl, id, d, n, level, threads)
-#else
-#define GX_SECTION(pl, id, d, n, level, threads) ((void)(threads), strata_section_append(pl, id, d, n, level))
-#endif
 #define GX_MEM_SLOTS 64
 #define GX_SYNC_ROUNDS 6 /* even: the last round writes exit B */
 
@@ -638,20 +631,20 @@ static strata_status gx_encode_interp(gx_ctx *cx, const strata_field *f, const v
 
     uint8_t params[STRATA_PARAMS_HEAD + STRATA_MAX_LEVELS * STRATA_PARAMS_PER_LEVEL];
     strata_params_write(&g, plan, STRATA_CODER_HUFFMAN, params);
-    strata_section_append(payload, STRATA_SEC_PARAMS, params, strata_params_size(&g), STRATA_STORE);
+    strata_section_append(payload, STRATA_SEC_PARAMS, params, strata_params_size(&g), STRATA_STORE, 1);
     if (specials) {
         st = STRATA_ERR_NOMEM;
         if (!strata_buf_reserve(&tmp, words * 4)) goto done;
         strata_gx_to_host(cx, tmp.data, d_mask, words * 4);
         if ((st = gx_sync(cx)) != STRATA_OK) goto done;
-        GX_SECTION(payload, STRATA_SEC_MASK, tmp.data, (n + 7) / 8, GX_ZSTD_CODES, threads);
+        strata_section_append(payload, STRATA_SEC_MASK, tmp.data, (n + 7) / 8, GX_ZSTD_CODES, threads);
         if ((st = gx_select_to_host(cx, d_mask, n, d_src, w, &tmp)) != STRATA_OK) goto done;
-        GX_SECTION(payload, STRATA_SEC_SPECIALS, tmp.data, tmp.size, GX_ZSTD_CODES, threads);
+        strata_section_append(payload, STRATA_SEC_SPECIALS, tmp.data, tmp.size, GX_ZSTD_CODES, threads);
         tmp.size = 0;
     }
-    GX_SECTION(payload, STRATA_SEC_CODES, body, body_size, GX_ZSTD_CODES, threads);
+    strata_section_append(payload, STRATA_SEC_CODES, body, body_size, GX_ZSTD_CODES, threads);
     if ((st = gx_select_to_host(cx, a.unpred_bits, n, d_src, w, &tmp)) != STRATA_OK) goto done;
-    GX_SECTION(payload, STRATA_SEC_UNPRED, tmp.data, tmp.size, GX_ZSTD_BULK, threads);
+    strata_section_append(payload, STRATA_SEC_UNPRED, tmp.data, tmp.size, GX_ZSTD_BULK, threads);
     st = tmp.failed || payload->failed ? STRATA_ERR_NOMEM : STRATA_OK;
 done:
     free(body);
@@ -705,7 +698,7 @@ strata_status strata_gx_compress(gx_ctx *cx, const strata_field *f, const void *
         h.method = STRATA_METHOD_RAW;
         payload.size = 0;
         if ((st = gx_host_copy(cx, src, src_dev, n * w, &hsrc, &owned)) != STRATA_OK) goto done;
-        strata_section_append(&payload, STRATA_SEC_RAW, hsrc, n * w, STRATA_STORE);
+        strata_section_append(&payload, STRATA_SEC_RAW, hsrc, n * w, STRATA_STORE, 1);
         if (payload.failed) st = STRATA_ERR_NOMEM;
     }
     if (st == STRATA_OK) st = strata_stream_write(&h, payload.data, payload.size, dst, cap, dst_size);
@@ -728,6 +721,7 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
     gx_grid gg;
     gx_set_grid(&gg, &g);
     strata_level_plan plan[STRATA_MAX_LEVELS];
+    const int threads = strata_thread_count(0); /* host steps: every core */
     /* The checks of decode_interp() (src/decompress.c), same order and statuses. */
     const strata_section *ps = &sec[STRATA_SEC_PARAMS];
     STRATA_RETURN_IF(!ps->present || ps->coding != STRATA_CODING_STORED, STRATA_ERR_CORRUPT);
@@ -751,7 +745,7 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
     if (sec[STRATA_SEC_MASK].present) {
         bits = (uint32_t *)calloc(words + 1, 4);
         if (!bits) goto done;
-        st = strata_section_load(&sec[STRATA_SEC_MASK], bits, (n + 7) / 8);
+        st = strata_section_load(&sec[STRATA_SEC_MASK], bits, (n + 7) / 8, threads);
         if (st != STRATA_OK) goto done;
         for (uint64_t i = 0; i < words; i++) specials += gx_popc32(bits[i]);
         st = STRATA_ERR_CORRUPT;
@@ -774,7 +768,7 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
         st = STRATA_ERR_NOMEM;
         raw = (uint8_t *)malloc((size_t)cs->raw_size + 1);
         if (!raw) goto done;
-        if ((st = strata_section_load(cs, raw, (size_t)cs->raw_size)) != STRATA_OK) goto done;
+        if ((st = strata_section_load(cs, raw, (size_t)cs->raw_size, threads)) != STRATA_OK) goto done;
         body = raw;
         body_size = (size_t)cs->raw_size;
     }
@@ -812,7 +806,7 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
         /* SPECIALS go to the masked points; their level-order ranks place the codes. */
         st = STRATA_ERR_NOMEM;
         if (!(vals = (uint8_t *)malloc(specials * w))) goto done;
-        if ((st = strata_section_load(&sec[STRATA_SEC_SPECIALS], vals, specials * w)) != STRATA_OK) goto done;
+        if ((st = strata_section_load(&sec[STRATA_SEC_SPECIALS], vals, specials * w, threads)) != STRATA_OK) goto done;
         if ((st = gx_select_from_host(cx, a.mask, n, vals, specials, w, out)) != STRATA_OK) goto done;
         free(vals);
         vals = NULL;
@@ -848,7 +842,7 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
             st = STRATA_ERR_NOMEM;
             void *d_un = gx_get(&mem, unpred * w);
             if (!d_un || !(vals = (uint8_t *)malloc(unpred * w))) goto done;
-            if ((st = strata_section_load(us, vals, unpred * w)) != STRATA_OK) goto done;
+            if ((st = strata_section_load(us, vals, unpred * w, threads)) != STRATA_OK) goto done;
             strata_gx_to_dev(cx, d_un, vals, unpred * w);
             a.unpred = d_un;
         }

@@ -99,17 +99,17 @@ static strata_status encode_interp(const strata_field *f, const void *src, size_
 
     uint8_t params[STRATA_PARAMS_HEAD + STRATA_MAX_LEVELS * STRATA_PARAMS_PER_LEVEL];
     strata_params_write(&g, plan, coder, params);
-    strata_section_append(payload, STRATA_SEC_PARAMS, params, strata_params_size(&g), STRATA_STORE);
+    strata_section_append(payload, STRATA_SEC_PARAMS, params, strata_params_size(&g), STRATA_STORE, threads);
 
     strata_buf tmp = {0};
     if (specials) {
         if (strata_buf_reserve(&tmp, (n + 7) / 8)) {
             pack_mask(mask, n, tmp.data);
-            strata_section_append(payload, STRATA_SEC_MASK, tmp.data, (n + 7) / 8, ZSTD_LEVEL_CODES);
+            strata_section_append(payload, STRATA_SEC_MASK, tmp.data, (n + 7) / 8, ZSTD_LEVEL_CODES, threads);
         }
         tmp.size = 0;
         append_selected(&tmp, src, w, n, mask, codes, 1);
-        strata_section_append(payload, STRATA_SEC_SPECIALS, tmp.data, tmp.size, ZSTD_LEVEL_CODES);
+        strata_section_append(payload, STRATA_SEC_SPECIALS, tmp.data, tmp.size, ZSTD_LEVEL_CODES, threads);
         tmp.size = 0;
     }
     size_t nsym = strata_codes_gather(&g, codes, mask, sym);
@@ -121,10 +121,10 @@ static strata_status encode_interp(const strata_field *f, const void *src, size_
     st = strata_segments_encode(strata_segment_coder_get(coder), sym, nsym, STRATA_SEGMENT_LEN,
                                 &lv, threads, &tmp);
     if (st == STRATA_OK) {
-        strata_section_append(payload, STRATA_SEC_CODES, tmp.data, tmp.size, ZSTD_LEVEL_CODES);
+        strata_section_append(payload, STRATA_SEC_CODES, tmp.data, tmp.size, ZSTD_LEVEL_CODES, threads);
         tmp.size = 0;
         append_selected(&tmp, src, w, n, mask, codes, 0);
-        strata_section_append(payload, STRATA_SEC_UNPRED, tmp.data, tmp.size, ZSTD_LEVEL_BULK);
+        strata_section_append(payload, STRATA_SEC_UNPRED, tmp.data, tmp.size, ZSTD_LEVEL_BULK, threads);
         st = tmp.failed || payload->failed ? STRATA_ERR_NOMEM : STRATA_OK;
     }
     strata_buf_free(&tmp);
@@ -135,12 +135,13 @@ done:
     return st;
 }
 
-static strata_status encode_lossless(const void *src, size_t n, size_t w, strata_buf *payload)
+static strata_status encode_lossless(const void *src, size_t n, size_t w, int threads,
+                                     strata_buf *payload)
 {
     uint8_t *t = malloc(n * w);
     STRATA_RETURN_IF(!t, STRATA_ERR_NOMEM);
     strata_lossless_forward(src, n, w, t);
-    strata_section_append(payload, STRATA_SEC_RAW, t, n * w, ZSTD_LEVEL_CODES);
+    strata_section_append(payload, STRATA_SEC_RAW, t, n * w, ZSTD_LEVEL_CODES, threads);
     free(t);
     return payload->failed ? STRATA_ERR_NOMEM : STRATA_OK;
 }
@@ -230,14 +231,14 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
         /* Lossless asked for, or a bound of zero width (constant field, no valid
          * points) where exact coding is the only way to honour it. */
         h.method = STRATA_METHOD_LOSSLESS;
-        st = encode_lossless(src, n, w, &payload);
+        st = encode_lossless(src, n, w, threads, &payload);
     }
     free(mask);
     if (st == STRATA_OK && payload.size >= n * w) {
         /* Stored raw: the stream never exceeds the input by more than the overhead. */
         h.method = STRATA_METHOD_RAW;
         payload.size = 0;
-        strata_section_append(&payload, STRATA_SEC_RAW, src, n * w, STRATA_STORE);
+        strata_section_append(&payload, STRATA_SEC_RAW, src, n * w, STRATA_STORE, threads);
         if (payload.failed) st = STRATA_ERR_NOMEM;
     }
     if (st == STRATA_OK) st = strata_stream_write(&h, payload.data, payload.size, dst, dst_capacity, dst_size);

@@ -33,12 +33,12 @@ strata_status strata_read_header(const void *src, size_t src_size, strata_stream
  * of dst where pick(i) holds; the count must match exactly. */
 static strata_status place_values(const strata_section *sec, uint8_t *dst, size_t n, size_t w,
                                   const uint8_t *mask, const uint16_t *codes, int specials,
-                                  size_t count)
+                                  size_t count, int threads)
 {
     if (count == 0) return sec->present && sec->raw_size ? STRATA_ERR_CORRUPT : STRATA_OK;
     uint8_t *vals = malloc(count * w);
     STRATA_RETURN_IF(!vals, STRATA_ERR_NOMEM);
-    strata_status st = strata_section_load(sec, vals, count * w);
+    strata_status st = strata_section_load(sec, vals, count * w, threads);
     if (st == STRATA_OK) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
@@ -76,7 +76,7 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
         bits = malloc((n + 7) / 8);
         mask = malloc(n);
         if (!bits || !mask) goto done;
-        st = strata_section_load(&sec[STRATA_SEC_MASK], bits, (n + 7) / 8);
+        st = strata_section_load(&sec[STRATA_SEC_MASK], bits, (n + 7) / 8, threads);
         if (st != STRATA_OK) goto done;
         for (size_t i = 0; i < n; i++) specials += mask[i] = (bits[i >> 3] >> (i & 7)) & 1;
         st = STRATA_ERR_CORRUPT;
@@ -100,7 +100,7 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
         st = STRATA_ERR_NOMEM;
         uint8_t *raw = malloc((size_t)cs->raw_size + 1);
         if (!raw) goto done;
-        st = strata_section_load(cs, raw, (size_t)cs->raw_size);
+        st = strata_section_load(cs, raw, (size_t)cs->raw_size, threads);
         if (st == STRATA_OK) st = strata_segments_decode(coder, raw, (size_t)cs->raw_size, sym, nsym, &lv, threads);
         free(raw);
     } else {
@@ -111,11 +111,11 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
     if (!strata_codes_scatter(&g, sym, n - specials, mask, codes)) goto done;
     free(sym); sym = NULL;
 
-    st = place_values(&sec[STRATA_SEC_SPECIALS], dst, n, w, mask, codes, 1, specials);
+    st = place_values(&sec[STRATA_SEC_SPECIALS], dst, n, w, mask, codes, 1, specials, threads);
     if (st != STRATA_OK) goto done;
     size_t unpred = 0;
     for (size_t i = 0; i < n; i++) unpred += codes[i] == 0 && !(mask && mask[i]);
-    st = place_values(&sec[STRATA_SEC_UNPRED], dst, n, w, mask, codes, 0, unpred);
+    st = place_values(&sec[STRATA_SEC_UNPRED], dst, n, w, mask, codes, 0, unpred, threads);
     if (st != STRATA_OK) goto done;
     if (f->dtype == STRATA_FLOAT32) strata_interp_decode_f32(&g, plan, (float *)dst, codes, mask, threads);
     else strata_interp_decode_f64(&g, plan, (double *)dst, codes, mask, threads);
@@ -132,11 +132,11 @@ static strata_status decode_payload(const strata_header *h, const uint8_t *paylo
     const size_t n = h->count, w = strata_dtype_size(h->info.field.dtype);
     switch (h->method) {
     case STRATA_METHOD_RAW:
-        return strata_section_load(&sec[STRATA_SEC_RAW], dst, n * w);
+        return strata_section_load(&sec[STRATA_SEC_RAW], dst, n * w, threads);
     case STRATA_METHOD_LOSSLESS: {
         uint8_t *t = malloc(n * w);
         STRATA_RETURN_IF(!t, STRATA_ERR_NOMEM);
-        strata_status st = strata_section_load(&sec[STRATA_SEC_RAW], t, n * w);
+        strata_status st = strata_section_load(&sec[STRATA_SEC_RAW], t, n * w, threads);
         if (st == STRATA_OK) strata_lossless_inverse(t, n, w, dst);
         free(t);
         return st;

@@ -322,7 +322,8 @@ static void check_threads(const strata_field *f, const void *data, strata_mode m
 static void api_threads(void)
 {
     /* Large enough for parallel passes (>= 16384 points), a parallel scan
-     * (> 65536) and several entropy-coder segments. */
+     * (> 65536), several entropy-coder segments and, lossless, sections of
+     * several zstd frames (1.2 and 2.2 MB; a frame is 1 MiB). */
     const size_t d3[3] = {64, 64, 72}, d2[2] = {700, 400}, d1[1] = {300000};
     strata_field f;
     void *data = tu_malloc(300000 * 8);
@@ -338,6 +339,7 @@ static void api_threads(void)
     check_threads(&f, data, STRATA_MODE_REL, 1e-5, "threads 2D f64 rel");
     check_threads(&f, data, STRATA_MODE_ABS, 1e-2, "threads 2D f64 abs");
     check_threads(&f, data, STRATA_MODE_PSNR, 95, "threads 2D f64 psnr");
+    check_threads(&f, data, STRATA_MODE_LOSSLESS, 0, "threads 2D f64 lossless");
     strata_field_init(&f, STRATA_FLOAT32, 1, d1);
     tu_gen_smooth(data, STRATA_FLOAT32, 1, d1, 0.0, 1.0, 0.1, 5);
     check_threads(&f, data, STRATA_MODE_ABS, 1e-3, "threads 1D f32 abs");

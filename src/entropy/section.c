@@ -1,20 +1,45 @@
-/* section.c - zstd back end for payload sections. */
+/* section.c - zstd back end for payload sections. A zstd body is cut into frames of
+ * STRATA_ZSTD_FRAME raw bytes, so both directions run one frame a thread and the
+ * bytes do not depend on the thread count. */
+#include <stdlib.h>
 #include <zstd.h>
 #include "section.h"
 
-void strata_section_append(strata_buf *payload, strata_section_id id,
-                           const void *data, size_t size, int zstd_level)
+void strata_section_append(strata_buf *payload, strata_section_id id, const void *data,
+                           size_t size, int zstd_level, int threads)
 {
-    const size_t bound = ZSTD_compressBound(size);
-    if (!strata_buf_reserve(payload, STRATA_SECTION_HEADER_SIZE + (bound > size ? bound : size)))
-        return;
+    const size_t frames = size ? (size - 1) / STRATA_ZSTD_FRAME + 1 : 0;
+    const size_t frame_bound = ZSTD_compressBound(size < STRATA_ZSTD_FRAME ? size : STRATA_ZSTD_FRAME);
+    if (!strata_buf_reserve(payload, STRATA_SECTION_HEADER_SIZE + size)) return;
     uint8_t *h = payload->data + payload->size, *body = h + STRATA_SECTION_HEADER_SIZE;
     size_t stored = size;
     strata_coding coding = STRATA_CODING_STORED;
-    if (zstd_level != STRATA_STORE && size >= 64) {
-        size_t z = ZSTD_compress(body, bound, data, size, zstd_level);
-        if (!ZSTD_isError(z) && z < size) { stored = z; coding = STRATA_CODING_ZSTD; }
+    uint8_t *z = NULL;
+    size_t *zsize = NULL;
+    if (zstd_level != STRATA_STORE && size >= 64 && (z = malloc(frames * frame_bound)) &&
+        (zsize = malloc(frames * sizeof *zsize))) {
+        const long long nf = (long long)frames;
+        #pragma omp parallel for schedule(dynamic) num_threads(threads) if (threads > 1 && frames > 1)
+        for (long long i = 0; i < nf; i++) {
+            const size_t off = (size_t)i * STRATA_ZSTD_FRAME;
+            const size_t len = size - off < STRATA_ZSTD_FRAME ? size - off : STRATA_ZSTD_FRAME;
+            zsize[i] = ZSTD_compress(z + (size_t)i * frame_bound, frame_bound,
+                                     (const uint8_t *)data + off, len, zstd_level);
+        }
+        size_t total = 0;
+        for (size_t i = 0; i < frames && total < size; i++)
+            total = ZSTD_isError(zsize[i]) ? size : total + zsize[i];
+        if (total < size) {
+            stored = 0;
+            for (size_t i = 0; i < frames; i++) {
+                memcpy(body + stored, z + i * frame_bound, zsize[i]);
+                stored += zsize[i];
+            }
+            coding = STRATA_CODING_ZSTD;
+        }
     }
+    free(z);
+    free(zsize);
     if (coding == STRATA_CODING_STORED && size) memcpy(body, data, size);
     strata_put_u32(h, (uint32_t)id);
     strata_put_u32(h + 4, (uint32_t)coding);
@@ -23,16 +48,55 @@ void strata_section_append(strata_buf *payload, strata_section_id id,
     payload->size += STRATA_SECTION_HEADER_SIZE + stored;
 }
 
-strata_status strata_section_load(const strata_section *sec, void *dst, size_t dst_size)
+/* Splits a zstd body into its frames: where each starts in the body and in the
+ * decoded section. Returns the frame count, 0 if the body is not a sequence of
+ * zstd frames (with content sizes) that decode to exactly raw_size bytes. */
+static size_t find_frames(const strata_section *sec, size_t *src_off, size_t *dst_off, size_t max)
+{
+    const uint8_t *p = sec->data;
+    size_t at = 0, out = 0, k = 0;
+    while (at < sec->stored_size) {
+        const size_t left = sec->stored_size - at;
+        /* A skippable frame would hide bytes the checksum covers but nothing reads. */
+        if (k == max || left < 4 || strata_get_u32(p + at) != ZSTD_MAGICNUMBER) return 0;
+        const size_t len = ZSTD_findFrameCompressedSize(p + at, left);
+        const unsigned long long content = ZSTD_getFrameContentSize(p + at, left);
+        if (ZSTD_isError(len) || content == ZSTD_CONTENTSIZE_UNKNOWN ||
+            content == ZSTD_CONTENTSIZE_ERROR || content > sec->raw_size - out)
+            return 0;
+        src_off[k] = at;
+        dst_off[k++] = out;
+        at += len;
+        out += (size_t)content;
+    }
+    if (out != sec->raw_size || k == 0) return 0;
+    src_off[k] = at;
+    dst_off[k] = out;
+    return k;
+}
+
+strata_status strata_section_load(const strata_section *sec, void *dst, size_t dst_size, int threads)
 {
     STRATA_RETURN_IF(!sec->present || sec->raw_size != dst_size, STRATA_ERR_CORRUPT);
     if (sec->coding == STRATA_CODING_STORED) {
         if (dst_size) memcpy(dst, sec->data, dst_size);
         return STRATA_OK;
     }
-    unsigned long long frame = ZSTD_getFrameContentSize(sec->data, sec->stored_size);
-    STRATA_RETURN_IF(frame != dst_size, STRATA_ERR_CORRUPT);
-    size_t r = ZSTD_decompress(dst, dst_size, sec->data, sec->stored_size);
-    STRATA_RETURN_IF(ZSTD_isError(r) || r != dst_size, STRATA_ERR_CORRUPT);
-    return STRATA_OK;
+    /* A frame takes at least 9 bytes: this bounds the frame count. */
+    const size_t max = sec->stored_size / 9 + 1;
+    size_t *off = malloc(2 * (max + 1) * sizeof *off);
+    STRATA_RETURN_IF(!off, STRATA_ERR_NOMEM);
+    size_t *src_off = off, *dst_off = off + max + 1;
+    const size_t frames = find_frames(sec, src_off, dst_off, max);
+    int bad = frames == 0;
+    const long long nf = (long long)frames;
+    #pragma omp parallel for schedule(dynamic) num_threads(threads) if (threads > 1 && frames > 1) reduction(|:bad)
+    for (long long i = 0; i < nf; i++) {
+        const size_t want = dst_off[i + 1] - dst_off[i];
+        const size_t r = ZSTD_decompress((uint8_t *)dst + dst_off[i], want, sec->data + src_off[i],
+                                         src_off[i + 1] - src_off[i]);
+        bad |= ZSTD_isError(r) || r != want;
+    }
+    free(off);
+    return bad ? STRATA_ERR_CORRUPT : STRATA_OK;
 }

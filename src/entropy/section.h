@@ -13,11 +13,14 @@
 #define ZSTD_LEVEL_CODES 3
 #define ZSTD_LEVEL_BULK 1
 #define STRATA_SEGMENT_LEN (1u << 18)
+/* zstd bodies are cut into frames of this many raw bytes (the last one shorter). */
+#define STRATA_ZSTD_FRAME ((size_t)1 << 20)
 
-/* Appends section `id` holding data[0..size) to `payload`. */
-void strata_section_append(strata_buf *payload, strata_section_id id,
-                           const void *data, size_t size, int zstd_level);
+/* Appends section `id` holding data[0..size) to `payload`, zstd frames on up to
+ * `threads` threads (the bytes do not depend on it). */
+void strata_section_append(strata_buf *payload, strata_section_id id, const void *data,
+                           size_t size, int zstd_level, int threads);
 /* Decodes a parsed section into dst, which must be exactly sec->raw_size bytes. */
-strata_status strata_section_load(const strata_section *sec, void *dst, size_t dst_size);
+strata_status strata_section_load(const strata_section *sec, void *dst, size_t dst_size, int threads);
 
 #endif
