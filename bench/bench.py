@@ -106,6 +106,23 @@ def best_time(fn, repeat):
 
 # ---- Strata -----------------------------------------------------------------------
 
+def run_peak(cmd):
+    """Runs cmd under /usr/bin/time: (exit code, stderr, peak RSS of cmd in MB).
+    Not getrusage of our own child: a child forked from this (large) Python process
+    carries the parent's resident size into its ru_maxrss until exec; time's child
+    is forked from time, which is small."""
+    fd, rep = tempfile.mkstemp()
+    os.close(fd)
+    try:
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rep] + cmd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        with open(rep) as fp:
+            kb = [ln for ln in fp.read().split() if ln.isdigit()]
+        return r.returncode, r.stderr, int(kb[-1]) * 1024 / 1e6 if kb else float("nan")
+    finally:
+        os.remove(rep)
+
+
 class Strata:
     def __init__(self, exe):
         self.exe = exe
@@ -146,6 +163,26 @@ class Strata:
         out = os.path.getsize(s), np.fromfile(y, dtype=field.dtype).reshape(field.dims)
         os.remove(s)
         os.remove(y)
+        return out
+
+    def peak_memory(self, field, eb, fill, tmp):
+        """Peak resident memory (MB, 1e6 bytes) of `strata compress` and `strata
+        decompress` run on their own, 1 thread, through files in tmp (getrusage of
+        each child). The input (and output) buffers are part of it."""
+        s = os.path.join(tmp, "mem.strata")
+        y = os.path.join(tmp, "mem.raw")
+        out = {}
+        for key, cmd in (("compress", [self.exe, "compress"] + self.field_args(field, fill) +
+                          ["--abs", repr(eb), "--threads", "1", "-o", s, "-q"]),
+                         ("decompress", [self.exe, "decompress", "-i", s, "-o", y,
+                                         "--threads", "1", "-q"])):
+            code, err, rss = run_peak(cmd)
+            if code:
+                return {"error": "%s failed: %s" % (key, err.strip()[-300:])}
+            out[key + "_mb"] = rss
+        out["stream_mb"] = os.path.getsize(s) / 1e6
+        for q in (s, y):
+            os.remove(q)
         return out
 
     def verify(self, field, rel, tmp, verifier):
@@ -361,6 +398,12 @@ def f_speed(r):
     return "%.0f / %.0f" % (r["compress_mbps"], r["decompress_mbps"])
 
 
+def f_mem(m, nbytes):
+    if not m or "error" in m:
+        return "-"
+    return "%.0f / %.0f (%.1f)" % (m["compress_mb"], m["decompress_mb"], nbytes / 1e6)
+
+
 def f_psnr(r):
     if not r or "error" in r or r.get("psnr") is None:
         return "-"
@@ -401,18 +444,19 @@ def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta):
         w("## rel %s" % fmt_rel(rel))
         w("")
         w("| field | strata ratio | sz3 ratio (this run) | sz3 ratio (peers.md) | strata/sz3 | "
-          "zfp ratio | strata max err / eb | strata MB/s c/d (1 thr) | (2 thr) | sz3 MB/s c/d | "
-          "zfp MB/s c/d |")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "zfp ratio | strata max err / eb | strata MB/s c/d (1 thr) | (2 thr) | "
+          "strata peak MB c/d (input MB) | sz3 MB/s c/d | zfp MB/s c/d |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for f in fields:
             r = res[rel][f.name]
             q = ratio_of(r["strata1"], r["sz3"])
             pr = peers.get(rel, {}).get(f.name)
-            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 f.name + (" (fill)" if f.fill is not None else ""),
                 f_ratio(r["strata1"]), f_ratio(r["sz3"]), "%.2f" % pr if pr else "-",
                 "%.2f" % q if q else "-", f_ratio(r["zfp"]), f_errb(r["strata1"], r["eb"]),
-                f_speed(r["strata1"]), f_speed(r["strata2"]), f_speed(r["sz3"]), f_speed(r["zfp"])))
+                f_speed(r["strata1"]), f_speed(r["strata2"]), f_mem(r.get("mem"), f.bytes),
+                f_speed(r["sz3"]), f_speed(r["zfp"])))
         w("")
         w("PSNR (dB, over valid points) and max error / eb of each tool at rel %s:" % fmt_rel(rel))
         w("")
@@ -429,6 +473,9 @@ def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta):
     w("")
     for rel in rels:
         qs = [ratio_of(res[rel][f.name]["strata1"], res[rel][f.name]["sz3"]) for f in fields]
+        if not any(qs):
+            w("- rel %s: no SZ3 ratios (SZ3 not available)" % fmt_rel(rel))
+            continue
         w("- rel %s: geometric mean of strata/sz3 ratio over %d fields: **%.3f** "
           "(min %.2f, max %.2f)" % (fmt_rel(rel), sum(1 for q in qs if q), geomean(qs),
                                     min(q for q in qs if q), max(q for q in qs if q)))
@@ -610,6 +657,7 @@ def main():
                 r = {"eb": eb}
                 r["strata1"] = strata.eval(f, eb, 1, repeat, f.fill)
                 r["strata2"] = strata.eval(f, eb, 2, repeat, f.fill)
+                r["mem"] = strata.peak_memory(f, eb, f.fill, tmp)
                 r["sz3"] = run_peer(sz3, f, eb, repeat)
                 r["zfp"] = run_peer(zfp, f, eb, repeat)
                 res[rel][f.name] = r
@@ -660,7 +708,9 @@ def main():
                "point; SZ3 and ZFP are run in-process from Python and their reconstructions are "
                "checked here over the valid points ('**violates**': max error > eb). "
                "MB/s = raw MB (1e6 bytes) per second of the codec call, best of K runs; 1 thread "
-               "unless marked. peers.md timed whole processes (start-up and file I/O included), so "
+               "unless marked. Peak MB: the largest resident size of the `strata compress` and "
+               "`strata decompress` processes (1 thread, from /usr/bin/time), their input and "
+               "output buffers included. peers.md timed whole processes (start-up and file I/O included), so "
                "its MB/s are lower than these in-process figures; its ratios are comparable. "
                "On a 2-core machine the 2-thread runs compete with anything else running: with "
                "libgomp's default (spinning) wait policy, a busy second core can make them several "

@@ -6,7 +6,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libzstd-dev zstd libomp-14-dev
       libnetcdf-dev netcdf-bin libhdf5-dev hdf5-tools
       ferret-datasets python3 python3-numpy
-      zfp libzfp-dev valgrind
+      zfp libzfp-dev valgrind time
       python3-h5py python3-h5py-mpi python3-netcdf4
       openmpi-bin libopenmpi-dev libhdf5-openmpi-dev
       python3-pip python3-venv python3-setuptools python3-wheel python3-pytest

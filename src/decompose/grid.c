@@ -67,8 +67,17 @@ void strata_fine_level_counts(const strata_grid *g, const uint8_t *mask, size_t 
 {
     size_t c[2] = {0, 0};
     for (int t = 0; t < 2 && t < g->levels; t++) {
-        if (mask) STRATA_FOR_LEVEL_POINTS(g, t, c[t] += !mask[idx]);
-        else STRATA_FOR_LEVEL_POINTS(g, t, (void)idx; c[t]++);
+        if (mask) {
+            STRATA_FOR_LEVEL_POINTS(g, t, c[t] += !mask[idx]);
+        } else {
+            /* Without a mask, a count: points on the stride-S lattice less those on 2S. */
+            size_t on = 1, on2 = 1;
+            for (int j = 0; j < 4; j++) {
+                on *= ((g->n[j] - 1) >> t) + 1;
+                on2 *= ((g->n[j] - 1) >> (t + 1)) + 1;
+            }
+            c[t] = on - on2;
+        }
     }
     *n1 = c[1];
     *n0 = c[0];

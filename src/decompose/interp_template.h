@@ -55,7 +55,7 @@ typedef struct {
     size_t sampled;
 } FN(interp_state);
 
-STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *st,
+STRATA_INLINE void FN(visit)(const int op, const int masked, const int cubic, FN(interp_state) *st,
                              size_t idx, size_t ds, int am3, int ap1, int ap3)
 {
     T *v = st->v;
@@ -79,7 +79,7 @@ STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *s
         st->sampled++;
         return;
     }
-    double pred = strata_predict(st->cubic, am3, am1, ap1, ap3, a, b, c, d);
+    double pred = strata_predict(cubic, am3, am1, ap1, ap3, a, b, c, d);
     if (op == OP_DECODE) {
         unsigned q = st->codes[idx];
         if (q) v[idx] = FN(strata_dequantize)(q, pred, st->step);
@@ -92,7 +92,7 @@ STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *s
 }
 
 /* One row of a pass: row `o` of the outer dims (0..2), along dimension 3. */
-STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
+STRATA_INLINE void FN(row)(const int op, const int masked, const int cubic, FN(interp_state) *st,
                            const strata_grid *g, const strata_pass_geom *pg, size_t o)
 {
     size_t c[3], m2 = o % pg->cnt[2], m1 = (o / pg->cnt[2]) % pg->cnt[1],
@@ -105,11 +105,11 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
     if (pg->k == 3) {
         /* Interpolating along the row itself: head, branch-free interior, tail. */
         size_t c3 = s;
-        FN(visit)(op, masked, st, base + c3, s, 0, c3 + s < n3, c3 + 3 * s < n3);
+        FN(visit)(op, masked, cubic, st, base + c3, s, 0, c3 + s < n3, c3 + 3 * s < n3);
         for (c3 += 2 * s; c3 + 3 * s < n3; c3 += 2 * s)
-            FN(visit)(op, masked, st, base + c3, s, 1, 1, 1);
+            FN(visit)(op, masked, cubic, st, base + c3, s, 1, 1, 1);
         for (; c3 < n3; c3 += 2 * s)
-            FN(visit)(op, masked, st, base + c3, s, 1, c3 + s < n3, c3 + 3 * s < n3);
+            FN(visit)(op, masked, cubic, st, base + c3, s, 1, c3 + s < n3, c3 + 3 * s < n3);
         return;
     }
     const int k = pg->k;
@@ -117,10 +117,10 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
     const int am3 = ck >= 3 * s, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
     if (am3 && ap1 && ap3) {
         for (size_t c3 = 0; c3 < n3; c3 += step3)
-            FN(visit)(op, masked, st, base + c3, ds, 1, 1, 1);
+            FN(visit)(op, masked, cubic, st, base + c3, ds, 1, 1, 1);
     } else {
         for (size_t c3 = 0; c3 < n3; c3 += step3)
-            FN(visit)(op, masked, st, base + c3, ds, am3, ap1, ap3);
+            FN(visit)(op, masked, cubic, st, base + c3, ds, am3, ap1, ap3);
     }
 }
 
@@ -140,12 +140,13 @@ static void FN(estimate_unit)(FN(interp_state) *st, const strata_grid *g,
     for (size_t j = j0; j < j1; j++) {
         c[3] = pg->start[3] + j * pg->step[3];
         const size_t ck = c[pg->k];
-        FN(visit)(OP_ESTIMATE, st->mask != NULL, st, base + c[3], pg->ds, ck >= 3 * s,
+        FN(visit)(OP_ESTIMATE, st->mask != NULL, 0, st, base + c[3], pg->ds, ck >= 3 * s,
                   ck + s < nk, ck + 3 * s < nk);
     }
 }
 
-STRATA_INLINE void FN(pass)(const int op, const int masked, const FN(interp_state) *proto,
+STRATA_INLINE void FN(pass)(const int op, const int masked, const int cubic,
+                            const FN(interp_state) *proto,
                             const strata_grid *g, const strata_pass_geom *pg, int threads)
 {
     const long long rows = (long long)pg->rows;
@@ -154,7 +155,7 @@ STRATA_INLINE void FN(pass)(const int op, const int masked, const FN(interp_stat
     {
         FN(interp_state) st = *proto;
         #pragma omp for schedule(static)
-        for (long long o = 0; o < rows; o++) FN(row)(op, masked, &st, g, pg, (size_t)o);
+        for (long long o = 0; o < rows; o++) FN(row)(op, masked, cubic, &st, g, pg, (size_t)o);
     }
 }
 
@@ -170,8 +171,15 @@ static void FN(run_level)(const int op, const strata_grid *g, const strata_level
         const int k = pl->order[p];
         strata_pass_geom pg;
         if (strata_pass_geom_init(&pg, g, s, k, done)) {
-            if (st->mask) FN(pass)(op, 1, st, g, &pg, threads);
-            else FN(pass)(op, 0, st, g, &pg, threads);
+            /* Mask and predictor as constants: the unmasked interior has no
+             * per-point tests left but the quantizer's. */
+            if (st->mask) {
+                if (st->cubic) FN(pass)(op, 1, 1, st, g, &pg, threads);
+                else FN(pass)(op, 1, 0, st, g, &pg, threads);
+            } else {
+                if (st->cubic) FN(pass)(op, 0, 1, st, g, &pg, threads);
+                else FN(pass)(op, 0, 0, st, g, &pg, threads);
+            }
         }
         done[k] = 1;
     }

@@ -1,7 +1,13 @@
 /* range_decode.c - decoder of range_encode.c. Reading past the segment's end
- * marks it corrupt (a valid segment never needs to). */
-#include <stdlib.h>
+ * marks it corrupt (a valid segment never needs to).
+ *
+ * State in locals (registers): range, code, and the read pointer. One decision
+ * renormalises with at most one byte (see range_encode.c). A symbol takes at
+ * most RC_SYMBOL_BYTES bytes, so while that many remain the reads go unchecked;
+ * the last symbols of a segment take the checked path. */
 #include "range_model.h"
+
+#define RC_SYMBOL_BYTES 32
 
 typedef struct {
     const uint8_t *p, *end;
@@ -9,73 +15,94 @@ typedef struct {
     int overrun;
 } rc_decoder;
 
-static inline uint8_t rc_byte(rc_decoder *d)
+STRATA_INLINE uint8_t rc_byte(rc_decoder *d, const int checked)
 {
-    if (STRATA_LIKELY(d->p < d->end)) return *d->p++;
+    if (!checked || STRATA_LIKELY(d->p < d->end)) return *d->p++;
     d->overrun = 1;
     return 0;
 }
 
 /* Branch-free on the decoded bit: it is the unpredictable part. */
-static inline unsigned rc_bit(rc_decoder *d, uint16_t *p)
+STRATA_INLINE unsigned rc_bit(rc_decoder *d, uint16_t *p, const int checked)
 {
     const uint32_t prob = *p, bound = (d->range >> RC_PROB_BITS) * prob;
     const unsigned bit = d->code >= bound;
     const uint32_t mask = 0u - bit;
     d->code -= bound & mask;
     d->range = bit ? d->range - bound : bound;
-    *p = (uint16_t)(bit ? prob - (prob >> RC_ADAPT) : prob + ((RC_PROB_ONE - prob) >> RC_ADAPT));
+    *p = rc_adapt(prob, bit);
     if (d->range < RC_TOP) {
         d->range <<= 8;
-        d->code = (d->code << 8) | rc_byte(d);
-        if (d->range < RC_TOP) { d->range <<= 8; d->code = (d->code << 8) | rc_byte(d); }
+        d->code = (d->code << 8) | rc_byte(d, checked);
     }
     return bit;
+}
+
+typedef struct {
+    unsigned k1, k2, prev_sign;
+} rc_history;
+
+/* Decodes one symbol with the contexts of its level class; 0 if corrupt. */
+STRATA_INLINE int rc_symbol(rc_decoder *d, rc_raw_reader *raw, rc_context *ctx,
+                            const uint8_t *nb_class, rc_history *h, uint16_t *out,
+                            const int checked)
+{
+    const unsigned nb = nb_class[h->k1 + h->k2];
+    rc_context *c = &ctx[nb];
+    unsigned k;
+    if (nb == 0 || rc_bit(d, &c->ge, checked)) {
+        k = nb;
+        while (k < RC_KMAX && rc_bit(d, &c->up[k], checked)) k++;
+    } else {
+        k = nb - 1;
+        while (k >= 1 && rc_bit(d, &c->dn[k], checked)) k--;
+    }
+    unsigned v = 0, sign = 0;
+    if (k - 1 < RC_KMAX - 1) { /* 1 <= k <= 15 */
+        const unsigned neg = rc_bit(d, &c->sign[h->prev_sign], checked);
+        unsigned mag = 1;
+        if (k >= 2) mag = 2 | rc_bit(d, &c->mant[k], checked);
+        if (k >= 3) mag = (mag << (k - 2)) | rc_raw_get(raw, k - 2);
+        v = (unsigned)(STRATA_QUANT_RADIUS + (neg ? -(int)mag : (int)mag));
+        sign = 1 + neg;
+    } else if (k == 0) {
+        v = STRATA_QUANT_RADIUS;
+    }
+    *out = (uint16_t)v;
+    h->prev_sign = sign;
+    h->k2 = h->k1;
+    h->k1 = k;
+    /* |q| < 2^15 keeps v <= 65535: only the overrun can make a symbol corrupt. */
+    return !checked || !d->overrun;
 }
 
 int strata_range_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
                                 size_t first, const strata_symbol_levels *lv, void **scratch)
 {
-    if (!*scratch) *scratch = malloc(sizeof(rc_model));
-    if (!*scratch) return 0;
-    rc_model *m = *scratch;
+    rc_scratch *s = rc_scratch_get(scratch);
+    if (!s) return 0;
+    rc_model *m = &s->model;
     rc_model_init(m);
     const uint8_t *p = src, *end = src + size;
     uint64_t coded;
     if (!strata_get_varint(&p, end, &coded) || coded > (uint64_t)(end - p)) return 0;
     rc_decoder d = {p, p + coded, 0xFFFFFFFFu, 0, 0};
     rc_raw_reader raw = {p + coded, end, 0, 0, 0};
-    if (rc_byte(&d) != 0) return 0; /* the encoder's first byte is always 0 */
-    for (int i = 0; i < 4; i++) d.code = (d.code << 8) | rc_byte(&d);
-    unsigned k1 = 0, k2 = 0, prev_sign = 0;
-    for (size_t i = 0; i < n; i++) {
-        const unsigned nb = rc_nb_class(k1, k2);
-        rc_context *c = &m->ctx[rc_level_class(first + i, lv) * RC_NB_CLASSES + nb];
-        unsigned k;
-        if (nb == 0 || rc_bit(&d, &c->ge)) {
-            k = nb;
-            while (k < RC_KMAX && rc_bit(&d, &c->up[k])) k++;
-        } else {
-            k = nb - 1;
-            while (k >= 1 && rc_bit(&d, &c->dn[k])) k--;
-        }
-        unsigned v = 0;
-        unsigned sign = 0;
-        if (k >= 1 && k < RC_KMAX) {
-            const unsigned neg = rc_bit(&d, &c->sign[prev_sign]);
-            unsigned mag = 1;
-            if (k >= 2) mag = 2 | rc_bit(&d, &c->mant[k]);
-            if (k >= 3) mag = (mag << (k - 2)) | rc_raw_get(&raw, k - 2);
-            v = (unsigned)(STRATA_QUANT_RADIUS + (neg ? -(int)mag : (int)mag));
-            sign = 1 + neg;
-        } else if (k == 0) {
-            v = STRATA_QUANT_RADIUS;
-        }
-        if (STRATA_UNLIKELY(v > 65535 || d.overrun)) return 0;
-        sym[i] = (uint16_t)v;
-        prev_sign = sign;
-        k2 = k1;
-        k1 = k;
+    if (rc_byte(&d, 1) != 0) return 0; /* the encoder's first byte is always 0 */
+    for (int i = 0; i < 4; i++) d.code = (d.code << 8) | rc_byte(&d, 1);
+    rc_history h = {0, 0, 0};
+    /* Runs of one level class each (it changes at most twice in a segment). */
+    size_t b[4] = {0, 0, 0, n};
+    b[1] = lv->fine1 > first ? (lv->fine1 - first < n ? lv->fine1 - first : n) : 0;
+    b[2] = lv->fine0 > first ? (lv->fine0 - first < n ? lv->fine0 - first : n) : 0;
+    if (b[2] < b[1]) b[2] = b[1];
+    for (int r = 0; r < 3; r++) {
+        rc_context *ctx = &m->ctx[(2 - r) * RC_NB_CLASSES];
+        size_t i = b[r];
+        for (; i < b[r + 1] && d.end - d.p >= RC_SYMBOL_BYTES; i++)
+            rc_symbol(&d, &raw, ctx, s->nb_class, &h, &sym[i], 0);
+        for (; i < b[r + 1]; i++)
+            if (!rc_symbol(&d, &raw, ctx, s->nb_class, &h, &sym[i], 1)) return 0;
     }
     return !d.overrun && !raw.overrun;
 }

@@ -1,90 +1,130 @@
 /* range_encode.c - adaptive binary range coder (carry-propagating, 32-bit
- * range, byte output) over the model of range_model.h. */
+ * range, byte output) over the model of range_model.h.
+ *
+ * Encoder state, in locals so that it stays in registers:
+ *   low    the interval's low end; bit 32 is a carry not yet added to the bytes
+ *   range  the interval's width, >= 2^24 between decisions
+ *   out    where the next byte goes; bytes leave low as soon as they are shifted
+ *          out, and a carry walks back over the run of 0xFF bytes already written.
+ * That gives exactly the bytes of the usual cache + pending-count formulation:
+ * both write the digits of the same final sum. The first byte is 0 and never
+ * takes a carry (the interval never leaves [0, 1)), so the walk stops in time.
+ * With 11-bit probabilities that stay in [31, 2017], one decision leaves range
+ * >= (2^24 >> 11) * 31 > 2^16, so one shift of 8 bits always renormalises.
+ */
 #include <stdlib.h>
 #include "range_model.h"
+
+/* Worst case bytes written per symbol: at most 19 modelled decisions of at most
+ * one byte each; checked once per symbol rather than per byte. */
+#define RC_SYMBOL_BYTES 32
 
 typedef struct {
     uint64_t low;
     uint32_t range;
-    uint8_t cache;
-    uint64_t pending; /* bytes waiting for a possible carry: cache + 0xFF run */
-    strata_buf *out;
+    uint8_t *out;
 } rc_encoder;
 
-static inline void rc_put(rc_encoder *e, uint8_t b)
+/* Moves the top byte of low to the output, adding a pending carry first. */
+STRATA_INLINE void rc_shift(rc_encoder *e)
 {
-    strata_buf *o = e->out;
-    if (STRATA_UNLIKELY(o->size == o->cap) && !strata_buf_reserve(o, 1)) return;
-    o->data[o->size++] = b;
-}
-
-static inline void rc_shift_low(rc_encoder *e)
-{
-    if ((uint32_t)e->low < 0xFF000000u || (e->low >> 32) != 0) {
-        uint8_t carry = (uint8_t)(e->low >> 32), b = e->cache;
-        do { rc_put(e, (uint8_t)(b + carry)); b = 0xFF; } while (--e->pending);
-        e->cache = (uint8_t)(e->low >> 24);
+    if (STRATA_UNLIKELY(e->low >> 32)) {
+        uint8_t *q = e->out;
+        while (*--q == 0xFF) *q = 0;
+        ++*q;
     }
-    e->pending++;
+    *e->out++ = (uint8_t)(e->low >> 24);
     e->low = (e->low & 0x00FFFFFFu) << 8;
 }
 
-static inline void rc_bit(rc_encoder *e, uint16_t *p, unsigned bit)
+STRATA_INLINE void rc_bit(rc_encoder *e, uint16_t *p, unsigned bit)
 {
     const uint32_t prob = *p, bound = (e->range >> RC_PROB_BITS) * prob;
     e->low += bound & (0u - bit);
     e->range = bit ? e->range - bound : bound;
-    *p = (uint16_t)(bit ? prob - (prob >> RC_ADAPT) : prob + ((RC_PROB_ONE - prob) >> RC_ADAPT));
-    while (e->range < RC_TOP) { e->range <<= 8; rc_shift_low(e); }
+    *p = rc_adapt(prob, bit);
+    if (e->range < RC_TOP) {
+        e->range <<= 8;
+        rc_shift(e);
+    }
 }
 
-int strata_range_encode_segment(const uint16_t *sym, size_t n, size_t first,
-                                const strata_symbol_levels *lv, void **scratch, strata_buf *out)
+/* Codes sym[i0..i1), all of one level class, with the model contexts `ctx`
+ * (the class's 9). k1, k2, prev_sign carry over from one call to the next. */
+STRATA_INLINE int rc_encode_run(rc_encoder *e, strata_buf *coded, rc_raw_writer *raw,
+                                rc_context *ctx, const uint8_t *nb_class, const uint16_t *sym, size_t i0, size_t i1,
+                                unsigned *k1p, unsigned *k2p, unsigned *signp)
 {
-    if (!*scratch) *scratch = malloc(sizeof(rc_model));
-    if (!*scratch) return 0;
-    rc_model *m = *scratch;
-    rc_model_init(m);
-    strata_buf coded = {0};
-    rc_encoder e = {0, 0xFFFFFFFFu, 0, 1, &coded};
-    rc_raw_writer raw = {0, 0, {0}};
-    if (!strata_buf_reserve(&coded, n / 4 + 64)) return 0;
-    unsigned k1 = 0, k2 = 0, prev_sign = 0;
-    for (size_t i = 0; i < n; i++) {
+    unsigned k1 = *k1p, k2 = *k2p, prev_sign = *signp;
+    for (size_t i = i0; i < i1; i++) {
+        if (STRATA_UNLIKELY((size_t)(coded->data + coded->cap - e->out) < RC_SYMBOL_BYTES)) {
+            coded->size = (size_t)(e->out - coded->data);
+            if (!strata_buf_reserve(coded, coded->cap)) return 0;
+            e->out = coded->data + coded->size;
+        }
         const unsigned v = sym[i];
         const int q = (int)v - STRATA_QUANT_RADIUS;
         const unsigned mag = (unsigned)(q < 0 ? -q : q);
         const unsigned k = v == 0 ? RC_KMAX : rc_bit_length(mag);
-        const unsigned nb = rc_nb_class(k1, k2);
-        rc_context *c = &m->ctx[rc_level_class(first + i, lv) * RC_NB_CLASSES + nb];
-        if (nb == 0 || (rc_bit(&e, &c->ge, k >= nb), k >= nb)) {
-            for (unsigned j = nb; j < RC_KMAX; j++) {
-                rc_bit(&e, &c->up[j], k > j);
-                if (k <= j) break;
-            }
+        const unsigned nb = nb_class[k1 + k2];
+        rc_context *c = &ctx[nb];
+        if (nb == 0 || (rc_bit(e, &c->ge, k >= nb), k >= nb)) {
+            /* [k > j] for j = nb.. : ones up to k, then a zero unless k is the top. */
+            const unsigned top = k < RC_KMAX ? k : RC_KMAX - 1;
+            for (unsigned j = nb; j <= top; j++) rc_bit(e, &c->up[j], j < k);
         } else {
-            for (unsigned j = nb - 1; j >= 1; j--) {
-                rc_bit(&e, &c->dn[j], k < j);
-                if (k >= j) break;
-            }
+            /* [k < j] for j = nb-1 down: ones down to k+1, then a zero unless k = 0. */
+            const unsigned bottom = k > 0 ? k : 1;
+            for (unsigned j = nb - 1; j >= bottom; j--) rc_bit(e, &c->dn[j], j > k);
         }
         unsigned sign = 0;
-        if (k >= 1 && k < RC_KMAX) {
-            rc_bit(&e, &c->sign[prev_sign], q < 0);
+        if (k - 1 < RC_KMAX - 1) { /* 1 <= k <= 15 */
+            rc_bit(e, &c->sign[prev_sign], q < 0);
             sign = q < 0 ? 2 : 1;
-            if (k >= 2) rc_bit(&e, &c->mant[k], (mag >> (k - 2)) & 1);
-            if (k >= 3) rc_raw_put(&raw, mag & ((1u << (k - 2)) - 1), k - 2);
+            if (k >= 2) rc_bit(e, &c->mant[k], (mag >> (k - 2)) & 1);
+            if (k >= 3) rc_raw_put(raw, mag & ((1u << (k - 2)) - 1), k - 2);
         }
         prev_sign = sign;
         k2 = k1;
         k1 = k;
     }
-    for (int i = 0; i < 5; i++) rc_shift_low(&e);
+    *k1p = k1; *k2p = k2; *signp = prev_sign;
+    return 1;
+}
+
+int strata_range_encode_segment(const uint16_t *sym, size_t n, size_t first,
+                                const strata_symbol_levels *lv, void **scratch, strata_buf *out)
+{
+    rc_scratch *s = rc_scratch_get(scratch);
+    if (!s) return 0;
+    rc_model *m = &s->model;
+    rc_model_init(m);
+    strata_buf coded = {0};
+    rc_raw_writer raw = {0, 0, {0}};
+    if (!strata_buf_reserve(&coded, n / 4 + 64 + RC_SYMBOL_BYTES)) return 0;
+    coded.data[0] = 0; /* the initial cache byte of the usual formulation */
+    rc_encoder e = {0, 0xFFFFFFFFu, coded.data + 1};
+    unsigned k1 = 0, k2 = 0, prev_sign = 0;
+    /* The level class changes at most twice in a segment: code each run with its
+     * contexts instead of testing the position per symbol. */
+    size_t b[4] = {0, 0, 0, n};
+    b[1] = lv->fine1 > first ? (lv->fine1 - first < n ? lv->fine1 - first : n) : 0;
+    b[2] = lv->fine0 > first ? (lv->fine0 - first < n ? lv->fine0 - first : n) : 0;
+    if (b[2] < b[1]) b[2] = b[1];
+    int ok = 1;
+    for (int r = 0; r < 3 && ok; r++)
+        ok = rc_encode_run(&e, &coded, &raw, &m->ctx[(2 - r) * RC_NB_CLASSES], s->nb_class, sym, b[r], b[r + 1],
+                           &k1, &k2, &prev_sign);
+    if (ok) {
+        /* Flush: the 4 bytes of low (the carry, if any, goes in with the first). */
+        for (int i = 0; i < 4; i++) rc_shift(&e);
+        coded.size = (size_t)(e.out - coded.data);
+    }
     rc_raw_flush(&raw);
     strata_buf_put_varint(out, coded.size);
     strata_buf_append(out, coded.data, coded.size);
     strata_buf_append(out, raw.out.data, raw.out.size);
-    int ok = !coded.failed && !raw.out.failed && !out->failed;
+    ok = ok && !coded.failed && !raw.out.failed && !out->failed;
     strata_buf_free(&coded);
     strata_buf_free(&raw.out);
     return ok;

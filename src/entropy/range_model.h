@@ -23,6 +23,7 @@
 #define STRATA_RANGE_MODEL_H
 
 #include "segments.h"
+#include <stdlib.h>
 #include "../decompose/grid.h"
 
 #define RC_PROB_BITS 11
@@ -51,6 +52,12 @@ static inline void rc_model_init(rc_model *m)
     for (size_t i = 0; i < sizeof *m / sizeof *p; i++) p[i] = RC_PROB_ONE / 2;
 }
 
+/* Probability after coding `bit`: moves 1/32 of the way towards the bit. */
+static inline uint16_t rc_adapt(uint32_t prob, unsigned bit)
+{
+    return (uint16_t)(bit ? prob - (prob >> RC_ADAPT) : prob + ((RC_PROB_ONE - prob) >> RC_ADAPT));
+}
+
 static inline unsigned rc_level_class(size_t pos, const strata_symbol_levels *lv)
 {
     return pos >= lv->fine0 ? 0 : pos >= lv->fine1 ? 1 : 2;
@@ -66,6 +73,24 @@ static inline unsigned rc_nb_class(unsigned k1, unsigned k2)
 static inline unsigned rc_bit_length(unsigned x)
 {
     return x ? 32u - (unsigned)__builtin_clz(x) : 0u;
+}
+
+/* A coder's per-thread scratch: the model, and the neighbour class of every
+ * k1 + k2 (a load instead of an add, a shift and a min per symbol). */
+typedef struct {
+    rc_model model;
+    uint8_t nb_class[2 * RC_KMAX + 1];
+} rc_scratch;
+
+static inline rc_scratch *rc_scratch_get(void **scratch)
+{
+    if (!*scratch) {
+        rc_scratch *s = malloc(sizeof *s);
+        if (!s) return NULL;
+        for (unsigned k = 0; k <= 2 * RC_KMAX; k++) s->nb_class[k] = (uint8_t)rc_nb_class(k, 0);
+        *scratch = s;
+    }
+    return *scratch;
 }
 
 /* Raw bit stream, LSB first. */
