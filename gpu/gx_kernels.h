@@ -153,6 +153,18 @@ GX_HD int gx_pass_init(gx_lattice *L, const gx_grid *g, uint64_t s, int k, const
     return L->cnt[0] * L->cnt[1] * L->cnt[2] != 0 && L->cnt[3] != 0;
 }
 
+/* A multi-dimensional pass (strata_pass_geom_md_init): the points new along
+ * exactly the dimensions in `odd`. Returns 0 for an empty pass. */
+GX_HD int gx_pass_md_init(gx_lattice *L, const gx_grid *g, uint64_t s, unsigned odd)
+{
+    for (int j = 0; j < 4; j++) {
+        L->start[j] = (odd >> j) & 1 ? s : 0;
+        L->step[j] = 2 * s;
+        L->cnt[j] = g->n[j] > L->start[j] ? (g->n[j] - 1 - L->start[j]) / L->step[j] + 1 : 0;
+    }
+    return L->cnt[0] * L->cnt[1] * L->cnt[2] != 0 && L->cnt[3] != 0;
+}
+
 /* Position of the point at coordinates c in the level order of the codes
  * (format.md 4.3; strata_codes_gather of grid.c), special points included:
  * the origin is 0; a point whose coordinates are all multiples of S = 2^t but not
@@ -347,7 +359,9 @@ GX_HD void gx_mark_unpred(const gx_mark_args *a, uint64_t slot)
 typedef struct {
     gx_lattice L;
     uint64_t s, ds, every, task0, point0;
-    int k, entry; /* entry = (level - 1) * 2 + order */
+    double inv_step; /* the level's 1 / (2 eb_l), for strata_est_cost */
+    int k;           /* -1: a multi-dimensional pass over the dimensions in odd */
+    unsigned odd;
 } gx_est_pass;
 
 typedef struct {
