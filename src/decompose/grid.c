@@ -108,6 +108,6 @@ int strata_plan_md(const strata_grid *g)
 
 double strata_level_eb(double eb, int level)
 {
-    const double alpha = 1.25, beta = 2.0, scale = pow(alpha, level - 1);
+    const double alpha = 1.1, beta = 1.5, scale = pow(alpha, level - 1);
     return eb / (scale < beta ? scale : beta);
 }
