@@ -191,48 +191,87 @@ static strata_status gx_special_ranks(gx_ctx *cx, gx_mem *mem, const gx_grid *gg
 }
 
 /* ---- plan: FN(strata_interp_plan) with the estimate on the device ------------------- */
+/* One estimate pass: which level and candidate it belongs to (candidate o < norders:
+ * an order; o == norders: the multi-dimensional predictor). */
+typedef struct { int level, cand; uint64_t points; } gx_plan_pass;
+
+static int gx_add_est_pass(gx_est_pass *ps, gx_plan_pass *pp, uint64_t *np, uint64_t *ntasks,
+                           uint64_t *npoints, const gx_est_pass *e, int level, int cand,
+                           size_t count)
+{
+    const uint64_t rows = e->L.cnt[0] * e->L.cnt[1] * e->L.cnt[2];
+    gx_est_pass x = *e;
+    x.every = strata_est_every((size_t)(rows * x.L.cnt[3]), count);
+    x.task0 = *ntasks;
+    x.point0 = *npoints;
+    *ntasks += (rows - 1) / x.every + 1;
+    *npoints += ((rows - 1) / x.every + 1) * x.L.cnt[3];
+    pp[*np].level = level;
+    pp[*np].cand = cand;
+    pp[*np].points = rows * x.L.cnt[3];
+    ps[(*np)++] = x;
+    return 1;
+}
+
 static strata_status gx_plan(gx_ctx *cx, const strata_grid *g, const gx_grid *gg, const void *d_src,
                              strata_dtype dt, const uint32_t *d_mask, double eb,
                              strata_level_plan *plan)
 {
-    static const uint8_t orders[2][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}};
+    uint8_t orders[STRATA_MAX_ORDERS][4];
+    const int norders = strata_plan_orders(g, orders), md = strata_plan_md(g);
     const int L = g->levels > 0 ? g->levels : 1;
-    double tot0[2 * STRATA_MAX_LEVELS] = {0}, tot1[2 * STRATA_MAX_LEVELS] = {0};
-    uint64_t totc[2 * STRATA_MAX_LEVELS] = {0};
-    strata_status st = STRATA_OK;
-    if (g->levels > 0) {
-        gx_est_pass *ps = (gx_est_pass *)malloc(sizeof *ps * 8 * (size_t)L);
-        if (!ps) return STRATA_ERR_NOMEM;
-        uint64_t np = 0, ntasks = 0, npoints = 0, entry_task0[2 * STRATA_MAX_LEVELS + 1];
-        for (int l = 1; l <= L; l++)
-            for (int o = 0; o < 2; o++) {
-                int done[4] = {0, 0, 0, 0};
-                entry_task0[(l - 1) * 2 + o] = ntasks;
-                const uint64_t s = (uint64_t)1 << (l - 1);
-                for (int p = 0; p < 4; p++) {
-                    const int k = orders[o][p];
-                    gx_est_pass e;
-                    memset(&e, 0, sizeof e);
-                    if (gx_pass_init(&e.L, gg, s, k, done)) {
-                        const uint64_t rows = e.L.cnt[0] * e.L.cnt[1] * e.L.cnt[2];
-                        e.s = s;
-                        e.ds = s * gg->st[k];
-                        e.k = k;
-                        e.entry = (l - 1) * 2 + o;
-                        e.every = rows * e.L.cnt[3] / 16384 + 1;
-                        e.per_row = (e.L.cnt[3] - 1) / STRATA_EST_UNIT + 1;
-                        e.width = e.L.cnt[3] < STRATA_EST_UNIT ? e.L.cnt[3] : STRATA_EST_UNIT;
-                        e.task0 = ntasks;
-                        e.point0 = npoints;
-                        const uint64_t tasks = (rows * e.per_row - 1) / e.every + 1;
-                        ntasks += tasks;
-                        npoints += tasks * e.width;
-                        ps[np++] = e;
-                    }
-                    done[k] = 1;
+    for (int l = 1; l <= L; l++) {
+        plan[l - 1].eb = strata_level_eb(eb, l);
+        plan[l - 1].predictor = STRATA_PRED_LINEAR;
+        memcpy(plan[l - 1].order, orders[0], 4);
+    }
+    if (g->levels == 0) return STRATA_OK;
+    /* Every pass of every candidate of every level; at most 4 per order, 15 for md. */
+    const size_t maxp = (size_t)L * (4 * (size_t)norders + STRATA_MD_PASSES);
+    gx_est_pass *ps = (gx_est_pass *)malloc(sizeof *ps * maxp);
+    gx_plan_pass *pp = (gx_plan_pass *)malloc(sizeof *pp * maxp);
+    uint64_t *et = (uint64_t *)malloc(8 * (maxp + 1));
+    double *tot0 = (double *)malloc(8 * maxp), *tot1 = (double *)malloc(8 * maxp);
+    uint64_t *totc = (uint64_t *)malloc(8 * maxp);
+    strata_status st = STRATA_ERR_NOMEM;
+    if (!ps || !pp || !et || !tot0 || !tot1 || !totc) goto out;
+    uint64_t np = 0, ntasks = 0, npoints = 0;
+    for (int l = 1; l <= L; l++) {
+        const uint64_t s = (uint64_t)1 << (l - 1);
+        gx_est_pass e;
+        memset(&e, 0, sizeof e);
+        e.s = s;
+        e.inv_step = 1.0 / (2.0 * plan[l - 1].eb);
+        for (int o = 0; o < norders; o++) {
+            int done[4] = {0, 0, 0, 0};
+            for (int p = 0; p < 4; p++) {
+                const int k = orders[o][p];
+                if (gx_pass_init(&e.L, gg, s, k, done)) {
+                    e.ds = s * gg->st[k];
+                    e.k = k;
+                    e.odd = 0;
+                    gx_add_est_pass(ps, pp, &np, &ntasks, &npoints, &e, l, o, g->count);
                 }
+                done[k] = 1;
             }
-        entry_task0[2 * L] = ntasks;
+        }
+        for (unsigned i = 0; md && i < STRATA_MD_PASSES; i++)
+            if (gx_pass_md_init(&e.L, gg, s, strata_md_pass_odd[i])) {
+                e.ds = 0;
+                e.k = -1;
+                e.odd = strata_md_pass_odd[i];
+                gx_add_est_pass(ps, pp, &np, &ntasks, &npoints, &e, l, norders, g->count);
+            }
+    }
+    /* One entry per pass: the device sums each pass; the host weighs them. */
+    for (uint64_t i = 0; i < np; i++) et[i] = ps[i].task0;
+    et[np] = ntasks;
+    uint64_t nchunks = 0;
+    for (uint64_t i = 0; i < np; i++) {
+        ps[i].chunk0 = nchunks;
+        nchunks += (et[i + 1] - et[i]) * ((ps[i].L.cnt[3] + GX_EST_CHUNK - 1) / GX_EST_CHUNK);
+    }
+    {
         gx_mem mem = {cx, {0}, 0};
         gx_est_args a;
         memset(&a, 0, sizeof a);
@@ -243,60 +282,66 @@ static strata_status gx_plan(gx_ctx *cx, const strata_grid *g, const gx_grid *gg
         a.ntasks = ntasks;
         a.npoints = npoints;
         gx_est_pass *d_ps = (gx_est_pass *)gx_get(&mem, sizeof *ps * np);
-        uint64_t *d_et = (uint64_t *)gx_get(&mem, 8 * (2 * (size_t)L + 1));
+        uint64_t *d_et = (uint64_t *)gx_get(&mem, 8 * (np + 1));
         a.pe0 = (double *)gx_get(&mem, 8 * npoints);
         a.pe1 = (double *)gx_get(&mem, 8 * npoints);
         a.pv = (uint8_t *)gx_get(&mem, npoints);
-        a.err0 = (double *)gx_get(&mem, 8 * ntasks);
-        a.err1 = (double *)gx_get(&mem, 8 * ntasks);
-        a.cnt = (uint64_t *)gx_get(&mem, 8 * ntasks);
-        a.tot0 = (double *)gx_get(&mem, 8 * 2 * (size_t)L);
-        a.tot1 = (double *)gx_get(&mem, 8 * 2 * (size_t)L);
-        a.tot_cnt = (uint64_t *)gx_get(&mem, 8 * 2 * (size_t)L);
-        st = STRATA_ERR_NOMEM;
+        a.err0 = (double *)gx_get_zero(&mem, 8 * ntasks);
+        a.err1 = (double *)gx_get_zero(&mem, 8 * ntasks);
+        a.cnt = (uint64_t *)gx_get_zero(&mem, 8 * ntasks);
+        a.tot0 = (double *)gx_get(&mem, 8 * np);
+        a.tot1 = (double *)gx_get(&mem, 8 * np);
+        a.tot_cnt = (uint64_t *)gx_get(&mem, 8 * np);
         if (d_ps && d_et && a.pe0 && a.pe1 && a.pv && a.err0 && a.err1 && a.cnt && a.tot0 && a.tot1 &&
             a.tot_cnt) {
             strata_gx_to_dev(cx, d_ps, ps, sizeof *ps * np);
-            strata_gx_to_dev(cx, d_et, entry_task0, 8 * (2 * (size_t)L + 1));
+            strata_gx_to_dev(cx, d_et, et, 8 * (np + 1));
             a.passes = d_ps;
             a.entry_task0 = d_et;
             if (dt == STRATA_FLOAT32) strata_gx_run_gx_est_point_f32(cx, &a, npoints);
             else strata_gx_run_gx_est_point_f64(cx, &a, npoints);
-            strata_gx_run_gx_est_row(cx, &a, ntasks);
-            strata_gx_run_gx_est_sum(cx, &a, 2 * (uint64_t)L);
-            strata_gx_to_host(cx, tot0, a.tot0, 8 * 2 * (size_t)L);
-            strata_gx_to_host(cx, tot1, a.tot1, 8 * 2 * (size_t)L);
-            strata_gx_to_host(cx, totc, a.tot_cnt, 8 * 2 * (size_t)L);
+            strata_gx_run_gx_est_row(cx, &a, nchunks);
+            strata_gx_run_gx_est_sum(cx, &a, np);
+            strata_gx_to_host(cx, tot0, a.tot0, 8 * np);
+            strata_gx_to_host(cx, tot1, a.tot1, 8 * np);
+            strata_gx_to_host(cx, totc, a.tot_cnt, 8 * np);
             st = gx_sync(cx);
         }
         gx_drop_all(&mem);
-        free(ps);
-        if (st != STRATA_OK) return st;
     }
-    /* The choice and the level bounds exactly as FN(strata_interp_plan). */
-    const double alpha = 1.25, beta = 2.0;
-    for (int l = 1; l <= L; l++) {
+    if (st != STRATA_OK) goto out;
+    /* The choice exactly as FN(strata_interp_plan): the costs are integers, so the
+     * device's sums equal the CPU's; each pass weighs as strata_pass_cost says. */
+    for (int l = 1, i = 0; l <= L; l++) {
         strata_level_plan *pl = &plan[l - 1];
         double best = -1.0;
-        for (int o = 0; o < 2; o++) {
-            double err[2] = {0, 0};
-            if (g->levels > 0) {
-                const int e = (l - 1) * 2 + o;
-                const double n = totc[e] ? (double)totc[e] : 1.0;
-                err[0] = tot0[e] / n;
-                err[1] = tot1[e] / n;
+        for (int o = 0; o <= norders; o++) {
+            double cost[2] = {0, 0};
+            for (; i < (int)np && pp[i].level == l && pp[i].cand == o; i++) {
+                cost[0] += strata_pass_cost(tot0[i], (size_t)totc[i], (size_t)pp[i].points);
+                cost[1] += strata_pass_cost(tot1[i], (size_t)totc[i], (size_t)pp[i].points);
             }
-            for (int p = 0; p < STRATA_PRED_COUNT_; p++)
-                if (best < 0 || err[p] < best) {
-                    best = err[p];
-                    pl->predictor = (uint8_t)p;
-                    memcpy(pl->order, orders[o], 4);
-                }
+            if (o < norders) {
+                for (int p = 0; p < 2; p++)
+                    if (best < 0 || cost[p] < best) {
+                        best = cost[p];
+                        pl->predictor = (uint8_t)p;
+                        memcpy(pl->order, orders[o], 4);
+                    }
+            } else if (md && cost[0] < best) {
+                pl->predictor = STRATA_PRED_MD;
+                memcpy(pl->order, orders[0], 4);
+            }
         }
-        const double scale = pow(alpha, l - 1);
-        pl->eb = eb / (scale < beta ? scale : beta);
     }
-    return STRATA_OK;
+out:
+    free(ps);
+    free(pp);
+    free(et);
+    free(tot0);
+    free(tot1);
+    free(totc);
+    return st;
 }
 
 /* ---- the decomposition: origin, then levels L..1, one launch per pass ------------- */
@@ -317,6 +362,7 @@ static void gx_decompose(gx_ctx *cx, int decode, strata_dtype dt, const strata_g
         a.step = 2.0 * pl->eb;
         a.inv_step = 1.0 / a.step;
         a.cubic = pl->predictor == STRATA_PRED_CUBIC;
+        a.odd = 0;
         a.s = s;
         a.gt = (unsigned)(l - 1);
         uint64_t h[4];
@@ -329,6 +375,18 @@ static void gx_decompose(gx_ctx *cx, int decode, strata_dtype dt, const strata_g
         a.ghp[1] = h[2] * h[3];
         a.ghp[2] = h[3];
         a.ghp[3] = 1;
+        if (pl->predictor == STRATA_PRED_MD) {
+            for (unsigned i = 0; i < STRATA_MD_PASSES; i++) {
+                if (!gx_pass_md_init(&a.L, &a.g, s, strata_md_pass_odd[i])) continue;
+                a.k = -1;
+                a.ds = 0;
+                a.odd = strata_md_pass_odd[i];
+                const uint64_t rows = a.L.cnt[0] * a.L.cnt[1] * a.L.cnt[2], cols = a.L.cnt[3];
+                if (decode) (f32 ? strata_gx_run_gx_interp_dec_f32 : strata_gx_run_gx_interp_dec_f64)(cx, &a, rows, cols);
+                else (f32 ? strata_gx_run_gx_interp_enc_f32 : strata_gx_run_gx_interp_enc_f64)(cx, &a, rows, cols);
+            }
+            continue;
+        }
         for (int p = 0; p < 4; p++) {
             const int k = pl->order[p];
             if (gx_pass_init(&a.L, &a.g, s, k, done)) {

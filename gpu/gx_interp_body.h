@@ -24,6 +24,7 @@ typedef struct {
     gx_lattice L;               /* the pass */
     uint64_t s, ds;             /* stride, element distance of a neighbour */
     int k, cubic;
+    unsigned odd;               /* a multi-dimensional pass: its dimensions; else 0 */
     double step, inv_step, eb;  /* bin width 2*eb_l, its inverse, the absolute bound */
     const void *src;            /* encode: the original values */
     void *v;                    /* encode: reconstruction; decode: the output */
@@ -79,6 +80,35 @@ GX_HD double GXFN(gx_predict_at)(const gx_interp_args *a, const T *v, uint64_t i
     return strata_predict(cubic, am3, am1, ap1, ap3, A, B, C, D);
 }
 
+/* The multi-dimensional prediction at point idx, coordinates c (FN(visit_md)). */
+GX_HD double GXFN(gx_predict_md)(const gx_interp_args *a, const T *v, uint64_t idx,
+                                 const uint64_t c[4], unsigned odd)
+{
+    double p[4];
+    int inner[4], n = 0;
+    for (int j = 0; j < 4; j++) {
+        if (!((odd >> j) & 1)) continue;
+        gx_interp_args b = *a;
+        b.k = j;
+        b.ds = a->s * a->g.st[j];
+        const uint64_t cj = gx_pick(c, j), nj = a->g.n[j];
+        int am1 = 1, ap1 = cj + a->s < nj;
+        if (a->mask) {
+            am1 = !gx_bit(a->mask, idx - b.ds);
+            ap1 = ap1 && !gx_bit(a->mask, idx + b.ds);
+        }
+        p[n] = GXFN(gx_predict_at)(&b, v, idx, cj, 1);
+        inner[n++] = am1 && ap1;
+    }
+    return strata_predict_md(n, p, inner);
+}
+
+GX_HD double GXFN(gx_pred)(const gx_interp_args *a, const T *v, uint64_t idx, const uint64_t c[4])
+{
+    return a->odd ? GXFN(gx_predict_md)(a, v, idx, c, a->odd)
+                  : GXFN(gx_predict_at)(a, v, idx, gx_pick(c, a->k), a->cubic);
+}
+
 GX_HD void GXFN(gx_interp_enc)(const gx_interp_args *a, uint64_t o, uint64_t j)
 {
     uint64_t c[4];
@@ -86,7 +116,7 @@ GX_HD void GXFN(gx_interp_enc)(const gx_interp_args *a, uint64_t o, uint64_t j)
     const uint64_t idx = c[0] * a->g.st[0] + c[1] * a->g.st[1] + c[2] * a->g.st[2] + c[3];
     if (a->mask && gx_bit(a->mask, idx)) return;
     T *v = (T *)a->v;
-    const double pred = GXFN(gx_predict_at)(a, v, idx, gx_pick(c, a->k), a->cubic);
+    const double pred = GXFN(gx_pred)(a, v, idx, c);
     const T x = ((const T *)a->src)[idx];
     T r = x;
     const unsigned q = GXFN(strata_quantize)(x, pred, a->step, a->inv_step, a->eb, &r);
@@ -104,7 +134,7 @@ GX_HD void GXFN(gx_interp_dec)(const gx_interp_args *a, uint64_t o, uint64_t j)
     T *v = (T *)a->v;
     const unsigned q = a->sym[gx_slot(a->lo_bits, a->lo_off, gx_group_pos(a, c))];
     if (q) {
-        const double pred = GXFN(gx_predict_at)(a, v, idx, gx_pick(c, a->k), a->cubic);
+        const double pred = GXFN(gx_pred)(a, v, idx, c);
         v[idx] = GXFN(strata_dequantize)(q, pred, a->step);
     } else {
         v[idx] = ((const T *)a->unpred)[gx_rank(a->unpred_bits, a->unpred_off, idx)];
@@ -135,20 +165,14 @@ GX_HD void GXFN(gx_origin_dec)(const gx_interp_args *a, uint64_t i)
 }
 
 /* One sampled point of the plan estimate (FN(visit) with OP_ESTIMATE): the
- * absolute errors of the linear and cubic predictors. */
+ * costs (strata_est_cost) of the linear and cubic predictors, or on a
+ * multi-dimensional pass that of the multi-dimensional one (and 0). */
 GX_HD void GXFN(gx_est_point)(const gx_est_args *a, uint64_t p)
 {
-    const gx_est_pass *ps = gx_est_find(a, p, 1);
-    uint64_t task, slot, row, unit, c[4];
-    gx_divmod(p - ps->point0, ps->width, &task, &slot);
-    gx_divmod(task * ps->every, ps->per_row, &row, &unit);
-    const uint64_t j = unit * STRATA_EST_UNIT + slot;
-    if (j >= ps->L.cnt[3]) {
-        a->pe0[p] = a->pe1[p] = 0.0;
-        a->pv[p] = 0;
-        return;
-    }
-    gx_lattice_coords(&ps->L, row, j, c);
+    const gx_est_pass *ps = gx_est_find(a, p, GX_BY_POINT);
+    uint64_t row, j, c[4];
+    gx_divmod(p - ps->point0, ps->L.cnt[3], &row, &j);
+    gx_lattice_coords(&ps->L, row * ps->every, j, c);
     const uint64_t idx = c[0] * a->g.st[0] + c[1] * a->g.st[1] + c[2] * a->g.st[2] + c[3];
     if (a->mask && gx_bit(a->mask, idx)) {
         a->pe0[p] = a->pe1[p] = 0.0;
@@ -163,8 +187,14 @@ GX_HD void GXFN(gx_est_point)(const gx_est_args *a, uint64_t p)
     ia.mask = a->mask;
     const T *v = (const T *)a->src;
     const double x = (double)v[idx];
-    a->pe0[p] = fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 0));
-    a->pe1[p] = fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 1));
+    if (ps->k < 0) {
+        ia.k = 0;
+        a->pe0[p] = strata_est_cost(ps->inv_step, fabs(x - GXFN(gx_predict_md)(&ia, v, idx, c, ps->odd)));
+        a->pe1[p] = 0.0;
+    } else {
+        a->pe0[p] = strata_est_cost(ps->inv_step, fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 0)));
+        a->pe1[p] = strata_est_cost(ps->inv_step, fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 1)));
+    }
     a->pv[p] = 1;
 }
 

@@ -78,6 +78,25 @@ GX_HD void gx_atomic_or32(uint32_t *p, uint32_t v)
 #endif
 }
 
+/* Exact whatever the order only for integer-valued doubles (the plan's costs). */
+GX_HD void gx_atomic_add_f64(double *p, double v)
+{
+#ifdef __CUDA_ARCH__
+    atomicAdd(p, v);
+#else
+    *p += v;
+#endif
+}
+
+GX_HD void gx_atomic_add64(uint64_t *p, uint64_t v)
+{
+#ifdef __CUDA_ARCH__
+    atomicAdd((unsigned long long *)p, (unsigned long long)v);
+#else
+    *p += v;
+#endif
+}
+
 GX_HD void gx_atomic_add32(uint32_t *p, uint32_t v)
 {
 #ifdef __CUDA_ARCH__
@@ -148,6 +167,18 @@ GX_HD int gx_pass_init(gx_lattice *L, const gx_grid *g, uint64_t s, int k, const
     for (int j = 0; j < 4; j++) {
         L->start[j] = j == k ? s : 0;
         L->step[j] = (j == k || !done[j]) ? 2 * s : s;
+        L->cnt[j] = g->n[j] > L->start[j] ? (g->n[j] - 1 - L->start[j]) / L->step[j] + 1 : 0;
+    }
+    return L->cnt[0] * L->cnt[1] * L->cnt[2] != 0 && L->cnt[3] != 0;
+}
+
+/* A multi-dimensional pass (strata_pass_geom_md_init): the points new along
+ * exactly the dimensions in `odd`. Returns 0 for an empty pass. */
+GX_HD int gx_pass_md_init(gx_lattice *L, const gx_grid *g, uint64_t s, unsigned odd)
+{
+    for (int j = 0; j < 4; j++) {
+        L->start[j] = (odd >> j) & 1 ? s : 0;
+        L->step[j] = 2 * s;
         L->cnt[j] = g->n[j] > L->start[j] ? (g->n[j] - 1 - L->start[j]) / L->step[j] + 1 : 0;
     }
     return L->cnt[0] * L->cnt[1] * L->cnt[2] != 0 && L->cnt[3] != 0;
@@ -363,17 +394,17 @@ GX_HD void gx_mark_unpred(const gx_mark_args *a, uint64_t group)
 }
 
 /* ---- plan estimate -------------------------------------------------------------- */
-/* One pass of one (level, order) candidate, as FN(estimate_level) samples it: units
- * of at most STRATA_EST_UNIT points of a row, every `every`-th unit (a "task" each).
- * The errors of every sampled point are computed in parallel (gx_est_point_*) into
- * `width` slots a task (slots past a row's end hold 0); each task is then summed on
- * its own in order (gx_est_row), and the task sums of a candidate in pass and task
- * order (gx_est_sum): the association of the CPU's loops. A special or empty slot
- * adds +0.0, which leaves a sum of absolute values unchanged. */
+/* One pass of one plan candidate, as FN(estimate_pass) samples it: rows 0, every,
+ * 2*every, ... (a "task" each). The costs of every sampled point are computed in
+ * parallel (gx_est_point_*), summed per task in chunks (gx_est_row) and per pass
+ * (gx_est_sum). The costs are integers, so every association gives the CPU's sums;
+ * a special point adds 0. */
 typedef struct {
     gx_lattice L;
-    uint64_t s, ds, every, per_row, width, task0, point0;
-    int k, entry; /* entry = (level - 1) * 2 + order */
+    uint64_t s, ds, every, task0, point0, chunk0;
+    double inv_step; /* the level's 1 / (2 eb_l), for strata_est_cost */
+    int k;           /* -1: a multi-dimensional pass over the dimensions in odd */
+    unsigned odd;
 } gx_est_pass;
 
 typedef struct {
@@ -382,40 +413,51 @@ typedef struct {
     const uint32_t *mask;
     const gx_est_pass *passes;
     uint64_t npasses, ntasks, npoints;
-    double *pe0, *pe1;   /* per sampled slot */
-    uint8_t *pv;         /* per sampled slot: 1 unless special or past the row */
-    double *err0, *err1; /* per task */
+    double *pe0, *pe1;   /* per sampled point */
+    uint8_t *pv;         /* per sampled point: 1 unless special */
+    double *err0, *err1; /* per task (row) */
     uint64_t *cnt;
     const uint64_t *entry_task0; /* per entry: its first task (entries own consecutive tasks) */
     double *tot0, *tot1; /* per entry */
     uint64_t *tot_cnt;
 } gx_est_args;
 
-GX_HD const gx_est_pass *gx_est_find(const gx_est_args *a, uint64_t i, int by_point)
+enum { GX_BY_TASK, GX_BY_POINT, GX_BY_CHUNK };
+
+GX_HD const gx_est_pass *gx_est_find(const gx_est_args *a, uint64_t i, int by)
 {
     uint64_t lo = 0, hi = a->npasses; /* largest p with first <= i */
     while (hi - lo > 1) {
         const uint64_t mid = (lo + hi) / 2;
-        if ((by_point ? a->passes[mid].point0 : a->passes[mid].task0) <= i) lo = mid;
+        const gx_est_pass *m = &a->passes[mid];
+        if ((by == GX_BY_POINT ? m->point0 : by == GX_BY_CHUNK ? m->chunk0 : m->task0) <= i) lo = mid;
         else hi = mid;
     }
     return &a->passes[lo];
 }
 
-GX_HD void gx_est_row(const gx_est_args *a, uint64_t task)
+/* A task's (sampled row's) sums, GX_EST_CHUNK points a thread: the costs are
+ * integers, so the atomic adds give the CPU's sums whatever their order, and a
+ * long row does not serialise the estimate. */
+#define GX_EST_CHUNK 256
+GX_HD void gx_est_row(const gx_est_args *a, uint64_t chunk)
 {
-    const gx_est_pass *ps = gx_est_find(a, task, 0);
-    const uint64_t w = ps->width, p0 = ps->point0 + (task - ps->task0) * w;
+    const gx_est_pass *ps = gx_est_find(a, chunk, GX_BY_CHUNK);
+    const uint64_t n3 = ps->L.cnt[3], per_task = (n3 + GX_EST_CHUNK - 1) / GX_EST_CHUNK;
+    const uint64_t task = ps->task0 + (chunk - ps->chunk0) / per_task;
+    const uint64_t j0 = (chunk - ps->chunk0) % per_task * GX_EST_CHUNK;
+    const uint64_t j1 = j0 + GX_EST_CHUNK < n3 ? j0 + GX_EST_CHUNK : n3;
+    const uint64_t p0 = ps->point0 + (task - ps->task0) * n3;
     double e0 = 0, e1 = 0;
     uint64_t n = 0;
-    for (uint64_t j = 0; j < w; j++) {
+    for (uint64_t j = j0; j < j1; j++) {
         e0 += a->pe0[p0 + j];
         e1 += a->pe1[p0 + j];
         n += a->pv[p0 + j];
     }
-    a->err0[task] = e0;
-    a->err1[task] = e1;
-    a->cnt[task] = n;
+    gx_atomic_add_f64(&a->err0[task], e0);
+    gx_atomic_add_f64(&a->err1[task], e1);
+    gx_atomic_add64(&a->cnt[task], n);
 }
 
 GX_HD void gx_est_sum(const gx_est_args *a, uint64_t e)

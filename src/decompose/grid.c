@@ -1,4 +1,5 @@
 /* grid.c - 4D view of a field and the level order of its codes. */
+#include <math.h>
 #include "grid.h"
 
 void strata_grid_init(strata_grid *g, const strata_field *f)
@@ -81,4 +82,41 @@ void strata_fine_level_counts(const strata_grid *g, const uint8_t *mask, size_t 
     }
     *n1 = c[1];
     *n0 = c[0];
+}
+
+int strata_plan_orders(const strata_grid *g, uint8_t orders[STRATA_MAX_ORDERS][4])
+{
+    int count = 0;
+    for (int p = 0; p < 256; p++) {
+        const uint8_t o[4] = {(uint8_t)(p >> 6), (uint8_t)((p >> 4) & 3), (uint8_t)((p >> 2) & 3),
+                              (uint8_t)(p & 3)};
+        if ((1u << o[0] | 1u << o[1] | 1u << o[2] | 1u << o[3]) != 0xF) continue;
+        /* Keep it unless an earlier order lists the dims of extent > 1 alike. */
+        int dup = 0;
+        for (int q = 0; q < count && !dup; q++) {
+            int i = 0, j = 0;
+            dup = 1;
+            while (dup) {
+                while (i < 4 && g->n[o[i]] <= 1) i++;
+                while (j < 4 && g->n[orders[q][j]] <= 1) j++;
+                if (i == 4 || j == 4) { dup = i == 4 && j == 4; break; }
+                dup = o[i++] == orders[q][j++];
+            }
+        }
+        if (!dup) memcpy(orders[count++], o, 4);
+    }
+    return count;
+}
+
+int strata_plan_md(const strata_grid *g)
+{
+    int dims = 0;
+    for (int j = 0; j < 4; j++) dims += g->n[j] > 1;
+    return dims >= 2;
+}
+
+double strata_level_eb(double eb, int level)
+{
+    const double alpha = 1.1, beta = 1.5, scale = pow(alpha, level - 1);
+    return eb / (scale < beta ? scale : beta);
 }

@@ -25,7 +25,8 @@ enum { OP_ENCODE, OP_DECODE, OP_ESTIMATE };
 typedef struct {
     size_t start[4], step[4], cnt[4];
     size_t s, ds, rows;
-    int k;
+    int k;         /* the interpolated dimension; -1 for a multi-dimensional pass */
+    unsigned odd;  /* multi-dimensional pass: bit j set if new along dimension j */
 } strata_pass_geom;
 
 static int strata_pass_geom_init(strata_pass_geom *pg, const strata_grid *g, size_t s,
@@ -33,6 +34,7 @@ static int strata_pass_geom_init(strata_pass_geom *pg, const strata_grid *g, siz
 {
     pg->s = s;
     pg->k = k;
+    pg->odd = 0;
     pg->ds = s * g->st[k];
     for (int j = 0; j < 4; j++) {
         pg->start[j] = j == k ? s : 0;
@@ -42,9 +44,29 @@ static int strata_pass_geom_init(strata_pass_geom *pg, const strata_grid *g, siz
     pg->rows = pg->cnt[0] * pg->cnt[1] * pg->cnt[2];
     return pg->rows != 0 && pg->cnt[3] != 0;
 }
+
+/* A multi-dimensional pass: the points new along exactly the dimensions in `odd`
+ * (odd multiples of s there, multiples of 2s elsewhere). Its neighbours are new
+ * along one dimension fewer, so passes run by increasing popcount of `odd`. */
+static int strata_pass_geom_md_init(strata_pass_geom *pg, const strata_grid *g, size_t s,
+                                    unsigned odd)
+{
+    pg->s = s;
+    pg->k = -1;
+    pg->ds = 0;
+    pg->odd = odd;
+    for (int j = 0; j < 4; j++) {
+        pg->start[j] = (odd >> j) & 1 ? s : 0;
+        pg->step[j] = 2 * s;
+        pg->cnt[j] = g->n[j] > pg->start[j] ? (g->n[j] - 1 - pg->start[j]) / pg->step[j] + 1 : 0;
+    }
+    pg->rows = pg->cnt[0] * pg->cnt[1] * pg->cnt[2];
+    return pg->rows != 0 && pg->cnt[3] != 0;
+}
 #endif
 
-/* Mutable state a pass works on; err[] accumulates estimates (linear, cubic). */
+/* Mutable state a pass works on; err[] accumulates estimates (linear, cubic, or
+ * multi-dimensional in err[0] on a multi-dimensional pass). */
 typedef struct {
     T *v;
     uint16_t *codes;
@@ -55,7 +77,22 @@ typedef struct {
     size_t sampled;
 } FN(interp_state);
 
-STRATA_INLINE void FN(visit)(const int op, const int masked, const int cubic, FN(interp_state) *st,
+/* Quantizes (encode) or reconstructs (decode) point idx against pred. */
+STRATA_INLINE void FN(apply)(const int op, FN(interp_state) *st, size_t idx, double pred)
+{
+    T *v = st->v;
+    if (op == OP_DECODE) {
+        unsigned q = st->codes[idx];
+        if (q) v[idx] = FN(strata_dequantize)(q, pred, st->step);
+    } else {
+        T r;
+        unsigned q = FN(strata_quantize)(v[idx], pred, st->step, st->inv_step, st->eb, &r);
+        st->codes[idx] = (uint16_t)q;
+        if (q) v[idx] = r;
+    }
+}
+
+STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *st,
                              size_t idx, size_t ds, int am3, int ap1, int ap3)
 {
     T *v = st->v;
@@ -74,25 +111,67 @@ STRATA_INLINE void FN(visit)(const int op, const int masked, const int cubic, FN
     double d = ap3 ? (double)v[idx + 3 * ds] : 0.0;
     if (op == OP_ESTIMATE) {
         double x = (double)v[idx];
-        st->err[0] += fabs(x - strata_predict(0, am3, am1, ap1, ap3, a, b, c, d));
-        st->err[1] += fabs(x - strata_predict(1, am3, am1, ap1, ap3, a, b, c, d));
+        st->err[0] += strata_est_cost(st->inv_step, fabs(x - strata_predict(0, am3, am1, ap1, ap3, a, b, c, d)));
+        st->err[1] += strata_est_cost(st->inv_step, fabs(x - strata_predict(1, am3, am1, ap1, ap3, a, b, c, d)));
         st->sampled++;
         return;
     }
-    double pred = strata_predict(cubic, am3, am1, ap1, ap3, a, b, c, d);
-    if (op == OP_DECODE) {
-        unsigned q = st->codes[idx];
-        if (q) v[idx] = FN(strata_dequantize)(q, pred, st->step);
-    } else {
-        T r;
-        unsigned q = FN(strata_quantize)(v[idx], pred, st->step, st->inv_step, st->eb, &r);
-        st->codes[idx] = (uint16_t)q;
-        if (q) v[idx] = r;
+    FN(apply)(op, st, idx, strata_predict(st->cubic, am3, am1, ap1, ap3, a, b, c, d));
+}
+
+/* Multi-dimensional visit of point idx at coordinates c (format.md: the mean of
+ * the cubic predictions along the dimensions in `odd`). */
+STRATA_INLINE void FN(visit_md)(const int op, const int masked, FN(interp_state) *st,
+                                const strata_grid *g, size_t idx, const size_t c[4],
+                                size_t s, unsigned odd)
+{
+    const T *v = st->v;
+    const uint8_t *m = st->mask;
+    if (masked && m[idx]) return;
+    double p[4];
+    int inner[4], n = 0;
+    for (int j = 0; j < 4; j++) {
+        if (!((odd >> j) & 1)) continue;
+        const size_t ds = s * g->st[j], cj = c[j], nj = g->n[j];
+        int am3 = cj >= 3 * s, am1 = 1, ap1 = cj + s < nj, ap3 = cj + 3 * s < nj;
+        if (masked) {
+            am1 = !m[idx - ds];
+            am3 = am3 && !m[idx - 3 * ds];
+            ap1 = ap1 && !m[idx + ds];
+            ap3 = ap3 && !m[idx + 3 * ds];
+        }
+        double a = am3 ? (double)v[idx - 3 * ds] : 0.0;
+        double b = am1 ? (double)v[idx - ds] : 0.0;
+        double cc = ap1 ? (double)v[idx + ds] : 0.0;
+        double d = ap3 ? (double)v[idx + 3 * ds] : 0.0;
+        p[n] = strata_predict(1, am3, am1, ap1, ap3, a, b, cc, d);
+        inner[n++] = am1 && ap1;
     }
+    const double pred = strata_predict_md(n, p, inner);
+    if (op == OP_ESTIMATE) {
+        st->err[0] += strata_est_cost(st->inv_step, fabs((double)v[idx] - pred));
+        st->sampled++;
+        return;
+    }
+    FN(apply)(op, st, idx, pred);
+}
+
+/* One row of a multi-dimensional pass, along dimension 3. */
+STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *st,
+                              const strata_grid *g, const strata_pass_geom *pg, size_t o)
+{
+    size_t c[4], m2 = o % pg->cnt[2], m1 = (o / pg->cnt[2]) % pg->cnt[1],
+                 m0 = o / (pg->cnt[2] * pg->cnt[1]);
+    c[0] = pg->start[0] + m0 * pg->step[0];
+    c[1] = pg->start[1] + m1 * pg->step[1];
+    c[2] = pg->start[2] + m2 * pg->step[2];
+    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
+    for (c[3] = pg->start[3]; c[3] < g->n[3]; c[3] += pg->step[3])
+        FN(visit_md)(op, masked, st, g, base + c[3], c, pg->s, pg->odd);
 }
 
 /* One row of a pass: row `o` of the outer dims (0..2), along dimension 3. */
-STRATA_INLINE void FN(row)(const int op, const int masked, const int cubic, FN(interp_state) *st,
+STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
                            const strata_grid *g, const strata_pass_geom *pg, size_t o)
 {
     size_t c[3], m2 = o % pg->cnt[2], m1 = (o / pg->cnt[2]) % pg->cnt[1],
@@ -105,11 +184,11 @@ STRATA_INLINE void FN(row)(const int op, const int masked, const int cubic, FN(i
     if (pg->k == 3) {
         /* Interpolating along the row itself: head, branch-free interior, tail. */
         size_t c3 = s;
-        FN(visit)(op, masked, cubic, st, base + c3, s, 0, c3 + s < n3, c3 + 3 * s < n3);
+        FN(visit)(op, masked, st, base + c3, s, 0, c3 + s < n3, c3 + 3 * s < n3);
         for (c3 += 2 * s; c3 + 3 * s < n3; c3 += 2 * s)
-            FN(visit)(op, masked, cubic, st, base + c3, s, 1, 1, 1);
+            FN(visit)(op, masked, st, base + c3, s, 1, 1, 1);
         for (; c3 < n3; c3 += 2 * s)
-            FN(visit)(op, masked, cubic, st, base + c3, s, 1, c3 + s < n3, c3 + 3 * s < n3);
+            FN(visit)(op, masked, st, base + c3, s, 1, c3 + s < n3, c3 + 3 * s < n3);
         return;
     }
     const int k = pg->k;
@@ -117,36 +196,14 @@ STRATA_INLINE void FN(row)(const int op, const int masked, const int cubic, FN(i
     const int am3 = ck >= 3 * s, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
     if (am3 && ap1 && ap3) {
         for (size_t c3 = 0; c3 < n3; c3 += step3)
-            FN(visit)(op, masked, cubic, st, base + c3, ds, 1, 1, 1);
+            FN(visit)(op, masked, st, base + c3, ds, 1, 1, 1);
     } else {
         for (size_t c3 = 0; c3 < n3; c3 += step3)
-            FN(visit)(op, masked, cubic, st, base + c3, ds, am3, ap1, ap3);
+            FN(visit)(op, masked, st, base + c3, ds, am3, ap1, ap3);
     }
 }
 
-/* The estimate over points j0 .. j0 + STRATA_EST_UNIT - 1 (clipped) of row `o`:
- * the neighbour flags of FN(row), computed per point (this path is not hot). */
-static void FN(estimate_unit)(FN(interp_state) *st, const strata_grid *g,
-                              const strata_pass_geom *pg, size_t o, size_t j0)
-{
-    size_t c[4], m2 = o % pg->cnt[2], m1 = (o / pg->cnt[2]) % pg->cnt[1],
-                 m0 = o / (pg->cnt[2] * pg->cnt[1]);
-    c[0] = pg->start[0] + m0 * pg->step[0];
-    c[1] = pg->start[1] + m1 * pg->step[1];
-    c[2] = pg->start[2] + m2 * pg->step[2];
-    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
-    const size_t s = pg->s, nk = g->n[pg->k];
-    const size_t j1 = j0 + STRATA_EST_UNIT < pg->cnt[3] ? j0 + STRATA_EST_UNIT : pg->cnt[3];
-    for (size_t j = j0; j < j1; j++) {
-        c[3] = pg->start[3] + j * pg->step[3];
-        const size_t ck = c[pg->k];
-        FN(visit)(OP_ESTIMATE, st->mask != NULL, 0, st, base + c[3], pg->ds, ck >= 3 * s,
-                  ck + s < nk, ck + 3 * s < nk);
-    }
-}
-
-STRATA_INLINE void FN(pass)(const int op, const int masked, const int cubic,
-                            const FN(interp_state) *proto,
+STRATA_INLINE void FN(pass)(const int op, const int masked, const FN(interp_state) *proto,
                             const strata_grid *g, const strata_pass_geom *pg, int threads)
 {
     const long long rows = (long long)pg->rows;
@@ -155,7 +212,10 @@ STRATA_INLINE void FN(pass)(const int op, const int masked, const int cubic,
     {
         FN(interp_state) st = *proto;
         #pragma omp for schedule(static)
-        for (long long o = 0; o < rows; o++) FN(row)(op, masked, cubic, &st, g, pg, (size_t)o);
+        for (long long o = 0; o < rows; o++) {
+            if (pg->k < 0) FN(row_md)(op, masked, &st, g, pg, (size_t)o);
+            else FN(row)(op, masked, &st, g, pg, (size_t)o);
+        }
     }
 }
 
@@ -167,87 +227,129 @@ static void FN(run_level)(const int op, const strata_grid *g, const strata_level
     st->step = 2.0 * pl->eb;
     st->inv_step = 1.0 / st->step;
     st->cubic = pl->predictor == STRATA_PRED_CUBIC;
+    if (pl->predictor == STRATA_PRED_MD) {
+        for (unsigned i = 0; i < STRATA_MD_PASSES; i++) {
+            strata_pass_geom pg;
+            if (!strata_pass_geom_md_init(&pg, g, s, strata_md_pass_odd[i])) continue;
+            if (st->mask) FN(pass)(op, 1, st, g, &pg, threads);
+            else FN(pass)(op, 0, st, g, &pg, threads);
+        }
+        return;
+    }
     for (int p = 0; p < 4; p++) {
         const int k = pl->order[p];
         strata_pass_geom pg;
         if (strata_pass_geom_init(&pg, g, s, k, done)) {
-            /* Mask and predictor as constants: the unmasked interior has no
-             * per-point tests left but the quantizer's. */
-            if (st->mask) {
-                if (st->cubic) FN(pass)(op, 1, 1, st, g, &pg, threads);
-                else FN(pass)(op, 1, 0, st, g, &pg, threads);
-            } else {
-                if (st->cubic) FN(pass)(op, 0, 1, st, g, &pg, threads);
-                else FN(pass)(op, 0, 0, st, g, &pg, threads);
-            }
+            if (st->mask) FN(pass)(op, 1, st, g, &pg, threads);
+            else FN(pass)(op, 0, st, g, &pg, threads);
         }
         done[k] = 1;
     }
 }
 
-/* Mean prediction error of linear and cubic over a sample of one level.
- * The sample is cut into units of at most STRATA_EST_UNIT consecutive points of a
- * row; each unit is summed on its own, then the unit sums in pass and unit order: a
- * fixed association that a parallel backend reproduces bit for bit (one unit a
- * thread), and short enough that long rows (1D fields) do not serialise it. */
-static void FN(estimate_level)(const strata_grid *g, const T *v, const uint8_t *mask,
-                               int level, const uint8_t order[4], double mean_err[2])
+/* Plan estimate of one pass on a sample of its rows (about 16K points): the
+ * summed costs (strata_est_cost) of linear and cubic, or of the multi-dimensional
+ * predictor in cost[0], scaled to the whole pass. The costs are integers, so the
+ * sums do not depend on their order and a parallel backend reproduces them. */
+static void FN(estimate_pass)(const strata_grid *g, const T *v, const uint8_t *mask,
+                              const strata_pass_geom *pg, double inv_step, double cost[2])
 {
-    double total[2] = {0, 0};
+    double sum[2] = {0, 0};
     size_t sampled = 0;
-    int done[4] = {0, 0, 0, 0};
+    const size_t every = strata_est_every(pg->rows * pg->cnt[3], g->count);
+    for (size_t o = 0; o < pg->rows; o += every) {
+        FN(interp_state) st;
+        memset(&st, 0, sizeof st);
+        st.v = (T *)v; /* OP_ESTIMATE only reads */
+        st.mask = mask;
+        st.inv_step = inv_step;
+        if (pg->k < 0) {
+            if (mask) FN(row_md)(OP_ESTIMATE, 1, &st, g, pg, o);
+            else FN(row_md)(OP_ESTIMATE, 0, &st, g, pg, o);
+        } else {
+            if (mask) FN(row)(OP_ESTIMATE, 1, &st, g, pg, o);
+            else FN(row)(OP_ESTIMATE, 0, &st, g, pg, o);
+        }
+        sum[0] += st.err[0];
+        sum[1] += st.err[1];
+        sampled += st.sampled;
+    }
+    const size_t points = pg->rows * pg->cnt[3];
+    cost[0] = strata_pass_cost(sum[0], sampled, points);
+    cost[1] = strata_pass_cost(sum[1], sampled, points);
+}
+
+/* Estimated cost of one level with linear and cubic along `order`, or, with
+ * order NULL, of the multi-dimensional predictor (in cost[0]). A 1D pass depends
+ * only on its dimension and the dimensions passed before it, so orders share
+ * passes: memo[k][done] keeps them (memo_ok marks the computed ones). */
+static void FN(estimate_level)(const strata_grid *g, const T *v, const uint8_t *mask,
+                               int level, const uint8_t *order, double inv_step, double cost[2],
+                               double memo[4][16][2], uint8_t memo_ok[4][16])
+{
     const size_t s = (size_t)1 << (level - 1);
+    strata_pass_geom pg;
+    double pc[2];
+    cost[0] = cost[1] = 0.0;
+    if (!order) {
+        for (unsigned i = 0; i < STRATA_MD_PASSES; i++)
+            if (strata_pass_geom_md_init(&pg, g, s, strata_md_pass_odd[i])) {
+                FN(estimate_pass)(g, v, mask, &pg, inv_step, pc);
+                cost[0] += pc[0];
+            }
+        return;
+    }
+    int done[4] = {0, 0, 0, 0};
+    unsigned dm = 0;
     for (int p = 0; p < 4; p++) {
         const int k = order[p];
-        strata_pass_geom pg;
         if (strata_pass_geom_init(&pg, g, s, k, done)) {
-            const size_t per_row = (pg.cnt[3] - 1) / STRATA_EST_UNIT + 1;
-            const size_t units = pg.rows * per_row;
-            /* About 16K points per pass: enough to rank two predictors. */
-            const size_t every = pg.rows * pg.cnt[3] / 16384 + 1;
-            for (size_t u = 0; u < units; u += every) {
-                FN(interp_state) st;
-                memset(&st, 0, sizeof st);
-                st.v = (T *)v; /* OP_ESTIMATE only reads */
-                st.mask = mask;
-                FN(estimate_unit)(&st, g, &pg, u / per_row, u % per_row * STRATA_EST_UNIT);
-                total[0] += st.err[0];
-                total[1] += st.err[1];
-                sampled += st.sampled;
+            if (!memo_ok[k][dm]) {
+                FN(estimate_pass)(g, v, mask, &pg, inv_step, memo[k][dm]);
+                memo_ok[k][dm] = 1;
             }
+            cost[0] += memo[k][dm][0];
+            cost[1] += memo[k][dm][1];
         }
         done[k] = 1;
+        dm |= 1u << k;
     }
-    double n = sampled ? (double)sampled : 1.0;
-    mean_err[0] = total[0] / n;
-    mean_err[1] = total[1] / n;
 }
 
 void FN(strata_interp_plan)(const strata_grid *g, const T *v, const uint8_t *mask,
                             double eb, int threads, strata_level_plan *plan)
 {
     (void)threads;
-    static const uint8_t orders[2][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}};
-    /* Level-wise bound eb / min(alpha^(l-1), beta): coarse levels feed every finer
-     * prediction, so they get tighter bins. (1.25, 2) measured best over the shared
-     * fields at rel 1e-2..1e-4 among (1,1), (1.25,2), (1.5,2), (1.5,3), (2,3). */
-    const double alpha = 1.25, beta = 2.0;
+    uint8_t orders[STRATA_MAX_ORDERS][4];
+    const int norders = strata_plan_orders(g, orders), md = strata_plan_md(g);
     const int L = g->levels > 0 ? g->levels : 1;
     for (int l = 1; l <= L; l++) {
         strata_level_plan *pl = &plan[l - 1];
-        double best = -1.0;
-        for (int o = 0; o < 2; o++) {
-            double err[2] = {0, 0};
-            if (g->levels > 0) FN(estimate_level)(g, v, mask, l, orders[o], err);
-            for (int p = 0; p < STRATA_PRED_COUNT_; p++)
-                if (best < 0 || err[p] < best) {
-                    best = err[p];
+        pl->eb = strata_level_eb(eb, l);
+        pl->predictor = STRATA_PRED_LINEAR;
+        memcpy(pl->order, orders[0], 4);
+        if (g->levels == 0) continue;
+        /* The candidate with the smallest estimated cost; ties keep the first. */
+        const double inv_step = 1.0 / (2.0 * pl->eb);
+        double best = -1.0, cost[2], memo[4][16][2];
+        uint8_t memo_ok[4][16];
+        memset(memo_ok, 0, sizeof memo_ok);
+        for (int o = 0; o < norders; o++) {
+            FN(estimate_level)(g, v, mask, l, orders[o], inv_step, cost, memo, memo_ok);
+            for (int p = 0; p < 2; p++)
+                if (best < 0 || cost[p] < best) {
+                    best = cost[p];
                     pl->predictor = (uint8_t)p;
                     memcpy(pl->order, orders[o], 4);
                 }
         }
-        double scale = pow(alpha, l - 1);
-        pl->eb = eb / (scale < beta ? scale : beta);
+        if (md) {
+            FN(estimate_level)(g, v, mask, l, NULL, inv_step, cost, memo, memo_ok);
+            if (cost[0] < best) {
+                pl->predictor = STRATA_PRED_MD;
+                memcpy(pl->order, orders[0], 4);
+            }
+        }
     }
 }
 

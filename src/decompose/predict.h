@@ -33,6 +33,36 @@ STRATA_HD double strata_predict(int cubic, int am3, int am1, int ap1, int ap3,
     return 0.0;
 }
 
+/* Multi-dimensional prediction of a point new along n dimensions at once: the
+ * mean of the 1D predictions p[i] along those whose stencil straddles the point
+ * (inner[i]: b and c exist), or of all of them when none does. Summed in
+ * dimension order so that every backend rounds the same way. */
+STRATA_HD double strata_predict_md(int n, const double *p, const int *inner)
+{
+    double sum = 0.0;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (inner[i]) { sum += p[i]; m++; }
+    if (m == 0)
+        for (int i = 0; i < n; i++) { sum += p[i]; m++; }
+    return sum / (double)m;
+}
+
+/* The plan's estimate of what a residual e costs: the bit length of its
+ * quantization index, (33 when it is beyond 32 bits). An integer, so sums of
+ * these do not depend on the order of summation. */
+STRATA_HD double strata_est_cost(double inv_step, double e)
+{
+    const double q = e * inv_step + 0.5;
+    if (!(q < 4294967295.0)) return 33.0;
+    const unsigned u = (unsigned)q;
+#ifdef __CUDA_ARCH__
+    return (double)(32 - __clz((int)u));
+#else
+    return u ? (double)(32 - __builtin_clz(u)) : 0.0;
+#endif
+}
+
 /* Quantizes x against pred with bin width `step` (= 2 * level bound).
  * Returns the code (q + radius, in [1, 2*radius-1]) and stores the reconstructed
  * value in *recon, or returns 0 when the point must be stored exactly: |q| too
