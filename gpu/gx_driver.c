@@ -218,7 +218,7 @@ static strata_status gx_plan(gx_ctx *cx, const strata_grid *g, const gx_grid *gg
                              strata_level_plan *plan)
 {
     uint8_t orders[STRATA_MAX_ORDERS][4];
-    const int norders = strata_plan_orders(g, orders), md = strata_plan_md(g);
+    const int norders = strata_plan_orders(g, orders), md = strata_plan_md(g, STRATA_CODER_HUFFMAN); /* the coder the GPU writes */
     const int L = g->levels > 0 ? g->levels : 1;
     for (int l = 1; l <= L; l++) {
         plan[l - 1].eb = strata_level_eb(eb, l);

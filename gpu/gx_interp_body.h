@@ -60,14 +60,13 @@ GX_HD uint64_t gx_group_pos(const gx_interp_args *a, const uint64_t c[4])
 }
 #endif
 
-/* Neighbour values and the prediction at point idx (coordinate ck along k). */
-GX_HD double GXFN(gx_predict_at)(const gx_interp_args *a, const T *v, uint64_t idx, uint64_t ck,
-                                 int cubic)
+/* Neighbour values and the prediction at point idx along one dimension: coordinate
+ * ck of extent nk, neighbour stride ds; *inner: the stencil straddles the point. */
+GX_HD double GXFN(gx_predict_dir)(const uint32_t *m, const T *v, uint64_t idx, uint64_t s,
+                                  uint64_t ds, uint64_t ck, uint64_t nk, int cubic, int *inner)
 {
-    const uint64_t s = a->s, ds = a->ds, nk = a->g.n[a->k];
     int am3 = ck >= 3 * s, am1 = 1, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
-    if (a->mask) {
-        const uint32_t *m = a->mask;
+    if (m) {
         am1 = !gx_bit(m, idx - ds);
         am3 = am3 && !gx_bit(m, idx - 3 * ds);
         ap1 = ap1 && !gx_bit(m, idx + ds);
@@ -77,30 +76,36 @@ GX_HD double GXFN(gx_predict_at)(const gx_interp_args *a, const T *v, uint64_t i
     const double B = am1 ? (double)v[idx - ds] : 0.0;
     const double C = ap1 ? (double)v[idx + ds] : 0.0;
     const double D = ap3 ? (double)v[idx + 3 * ds] : 0.0;
+    *inner = am1 && ap1;
     return strata_predict(cubic, am3, am1, ap1, ap3, A, B, C, D);
 }
 
-/* The multi-dimensional prediction at point idx, coordinates c (FN(visit_md)). */
+/* The prediction at point idx (coordinate ck along the pass's dimension k). */
+GX_HD double GXFN(gx_predict_at)(const gx_interp_args *a, const T *v, uint64_t idx, uint64_t ck,
+                                 int cubic)
+{
+    int inner;
+    return GXFN(gx_predict_dir)(a->mask, v, idx, a->s, a->ds, ck, a->g.n[a->k], cubic, &inner);
+}
+
+/* The multi-dimensional prediction at point idx, coordinates c: strata_predict_md
+ * with running sums (the same additions in the same order), so that no array
+ * indexed at run time pushes the kernel into local memory. */
 GX_HD double GXFN(gx_predict_md)(const gx_interp_args *a, const T *v, uint64_t idx,
                                  const uint64_t c[4], unsigned odd)
 {
-    double p[4];
-    int inner[4], n = 0;
+    double sum_in = 0.0, sum_all = 0.0;
+    int n_in = 0, n_all = 0;
     for (int j = 0; j < 4; j++) {
         if (!((odd >> j) & 1)) continue;
-        gx_interp_args b = *a;
-        b.k = j;
-        b.ds = a->s * a->g.st[j];
-        const uint64_t cj = gx_pick(c, j), nj = a->g.n[j];
-        int am1 = 1, ap1 = cj + a->s < nj;
-        if (a->mask) {
-            am1 = !gx_bit(a->mask, idx - b.ds);
-            ap1 = ap1 && !gx_bit(a->mask, idx + b.ds);
-        }
-        p[n] = GXFN(gx_predict_at)(&b, v, idx, cj, 1);
-        inner[n++] = am1 && ap1;
+        int inner;
+        const double p = GXFN(gx_predict_dir)(a->mask, v, idx, a->s, a->s * a->g.st[j],
+                                              gx_pick(c, j), a->g.n[j], 1, &inner);
+        if (inner) { sum_in += p; n_in++; }
+        sum_all += p;
+        n_all++;
     }
-    return strata_predict_md(n, p, inner);
+    return n_in ? sum_in / (double)n_in : sum_all / (double)n_all;
 }
 
 GX_HD double GXFN(gx_pred)(const gx_interp_args *a, const T *v, uint64_t idx, const uint64_t c[4])

@@ -108,11 +108,11 @@ int strata_plan_orders(const strata_grid *g, uint8_t orders[STRATA_MAX_ORDERS][4
     return count;
 }
 
-int strata_plan_md(const strata_grid *g)
+int strata_plan_md(const strata_grid *g, unsigned coder)
 {
     int dims = 0;
     for (int j = 0; j < 4; j++) dims += g->n[j] > 1;
-    return dims >= 2;
+    return dims >= 2 && coder != STRATA_CODER_HUFFMAN;
 }
 
 double strata_level_eb(double eb, int level)

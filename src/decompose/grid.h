@@ -36,8 +36,11 @@ void strata_grid_init(strata_grid *g, const strata_field *f);
  * order, less those that order the dimensions of extent > 1 as an earlier one
  * does. The first is always 0,1,2,3. Returns the count. */
 int strata_plan_orders(const strata_grid *g, uint8_t orders[STRATA_MAX_ORDERS][4]);
-/* Whether the multi-dimensional predictor is a candidate: 2+ dims of extent > 1. */
-int strata_plan_md(const strata_grid *g);
+/* Whether the multi-dimensional predictor is a candidate: 2+ dims of extent > 1,
+ * and a coder other than Huffman. Huffman is the speed-first coder (and the GPU's):
+ * multi-dimensional passes read up to 3x the neighbours, and cost the GPU about a
+ * third of its decomposition speed for a 2-6% smaller stream. */
+int strata_plan_md(const strata_grid *g, unsigned coder);
 /* Level-wise bound eb / min(alpha^(l-1), beta), alpha = 1.1, beta = 1.5: coarse
  * levels feed every finer prediction, so they get tighter bins. With this plan,
  * (1.1, 1.5) beat (1.25, 2) and (1, 1) on the shared fields at rel 1e-3 and 1e-4
@@ -80,7 +83,7 @@ void strata_fine_level_counts(const strata_grid *g, const uint8_t *mask, size_t 
 /* Per-dtype entry points generated from interp_template.h (interp.c). */
 #define STRATA_DECLARE_INTERP(T, SFX)                                                   \
     void strata_interp_plan_##SFX(const strata_grid *g, const T *v, const uint8_t *mask, \
-                                  double eb, int threads, strata_level_plan *plan);      \
+                                  double eb, unsigned coder, strata_level_plan *plan);   \
     void strata_interp_encode_##SFX(const strata_grid *g, const strata_level_plan *plan, \
                                     T *v, uint16_t *codes, const uint8_t *mask,          \
                                     double eb, int threads);                             \

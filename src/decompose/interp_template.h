@@ -317,11 +317,10 @@ static void FN(estimate_level)(const strata_grid *g, const T *v, const uint8_t *
 }
 
 void FN(strata_interp_plan)(const strata_grid *g, const T *v, const uint8_t *mask,
-                            double eb, int threads, strata_level_plan *plan)
+                            double eb, unsigned coder, strata_level_plan *plan)
 {
-    (void)threads;
     uint8_t orders[STRATA_MAX_ORDERS][4];
-    const int norders = strata_plan_orders(g, orders), md = strata_plan_md(g);
+    const int norders = strata_plan_orders(g, orders), md = strata_plan_md(g, coder);
     const int L = g->levels > 0 ? g->levels : 1;
     for (int l = 1; l <= L; l++) {
         strata_level_plan *pl = &plan[l - 1];
