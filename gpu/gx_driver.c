@@ -808,6 +808,8 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
         for (uint64_t i = 0; i < words; i++) specials += gx_popc32(bits[i]);
         st = STRATA_ERR_CORRUPT;
         if (specials == 0) goto done;
+        const uint8_t *mb = (const uint8_t *)bits; /* bits past the last point: decompress.c */
+        if ((n & 7) && mb[n >> 3] >> (n & 7)) goto done;
         st = STRATA_ERR_NOMEM;
         uint32_t *d_mask = (uint32_t *)gx_get(&mem, words * 4);
         if (!d_mask) goto done;

@@ -81,6 +81,7 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
         for (size_t i = 0; i < n; i++) specials += mask[i] = (bits[i >> 3] >> (i & 7)) & 1;
         st = STRATA_ERR_CORRUPT;
         if (specials == 0) goto done; /* an encoder never writes an empty mask */
+        if ((n & 7) && bits[n >> 3] >> (n & 7)) goto done; /* bits past the last point */
     }
     st = STRATA_ERR_NOMEM;
     codes = malloc(n * sizeof *codes);
