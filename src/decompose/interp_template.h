@@ -92,31 +92,44 @@ STRATA_INLINE void FN(apply)(const int op, FN(interp_state) *st, size_t idx, dou
     }
 }
 
+/* The neighbours of point idx at -3ds, -ds, +ds, +3ds (nb[0..3]) and which exist
+ * (f[0..3]: am3, am1, ap1, ap3; the caller gives am3, ap1, ap3 from the grid). */
+STRATA_INLINE void FN(neighbours)(const int masked, const T *v, const uint8_t *m, size_t idx,
+                                  size_t ds, int f[4], double nb[4])
+{
+    f[1] = 1;
+    if (masked) {
+        f[1] = !m[idx - ds];
+        f[0] = f[0] && !m[idx - 3 * ds];
+        f[2] = f[2] && !m[idx + ds];
+        f[3] = f[3] && !m[idx + 3 * ds];
+    }
+    nb[0] = f[0] ? (double)v[idx - 3 * ds] : 0.0;
+    nb[1] = f[1] ? (double)v[idx - ds] : 0.0;
+    nb[2] = f[2] ? (double)v[idx + ds] : 0.0;
+    nb[3] = f[3] ? (double)v[idx + 3 * ds] : 0.0;
+}
+
+STRATA_INLINE double FN(predict_nb)(int cubic, const int f[4], const double nb[4])
+{
+    return strata_predict(cubic, f[0], f[1], f[2], f[3], nb[0], nb[1], nb[2], nb[3]);
+}
+
 STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *st,
                              size_t idx, size_t ds, int am3, int ap1, int ap3)
 {
-    T *v = st->v;
-    int am1 = 1;
-    if (masked) {
-        if (st->mask[idx]) return;
-        const uint8_t *m = st->mask;
-        am1 = !m[idx - ds];
-        am3 = am3 && !m[idx - 3 * ds];
-        ap1 = ap1 && !m[idx + ds];
-        ap3 = ap3 && !m[idx + 3 * ds];
-    }
-    double a = am3 ? (double)v[idx - 3 * ds] : 0.0;
-    double b = am1 ? (double)v[idx - ds] : 0.0;
-    double c = ap1 ? (double)v[idx + ds] : 0.0;
-    double d = ap3 ? (double)v[idx + 3 * ds] : 0.0;
+    if (masked && st->mask[idx]) return;
+    int f[4] = {am3, 1, ap1, ap3};
+    double nb[4];
+    FN(neighbours)(masked, st->v, st->mask, idx, ds, f, nb);
     if (op == OP_ESTIMATE) {
-        double x = (double)v[idx];
-        st->err[0] += strata_est_cost(st->inv_step, fabs(x - strata_predict(0, am3, am1, ap1, ap3, a, b, c, d)));
-        st->err[1] += strata_est_cost(st->inv_step, fabs(x - strata_predict(1, am3, am1, ap1, ap3, a, b, c, d)));
+        const double x = (double)st->v[idx];
+        st->err[0] += strata_est_cost(st->inv_step, fabs(x - FN(predict_nb)(0, f, nb)));
+        st->err[1] += strata_est_cost(st->inv_step, fabs(x - FN(predict_nb)(1, f, nb)));
         st->sampled++;
         return;
     }
-    FN(apply)(op, st, idx, strata_predict(st->cubic, am3, am1, ap1, ap3, a, b, c, d));
+    FN(apply)(op, st, idx, FN(predict_nb)(st->cubic, f, nb));
 }
 
 /* Multi-dimensional visit of point idx at coordinates c (format.md: the mean of
@@ -125,31 +138,21 @@ STRATA_INLINE void FN(visit_md)(const int op, const int masked, FN(interp_state)
                                 const strata_grid *g, size_t idx, const size_t c[4],
                                 size_t s, unsigned odd)
 {
-    const T *v = st->v;
-    const uint8_t *m = st->mask;
-    if (masked && m[idx]) return;
+    if (masked && st->mask[idx]) return;
     double p[4];
     int inner[4], n = 0;
     for (int j = 0; j < 4; j++) {
         if (!((odd >> j) & 1)) continue;
-        const size_t ds = s * g->st[j], cj = c[j], nj = g->n[j];
-        int am3 = cj >= 3 * s, am1 = 1, ap1 = cj + s < nj, ap3 = cj + 3 * s < nj;
-        if (masked) {
-            am1 = !m[idx - ds];
-            am3 = am3 && !m[idx - 3 * ds];
-            ap1 = ap1 && !m[idx + ds];
-            ap3 = ap3 && !m[idx + 3 * ds];
-        }
-        double a = am3 ? (double)v[idx - 3 * ds] : 0.0;
-        double b = am1 ? (double)v[idx - ds] : 0.0;
-        double cc = ap1 ? (double)v[idx + ds] : 0.0;
-        double d = ap3 ? (double)v[idx + 3 * ds] : 0.0;
-        p[n] = strata_predict(1, am3, am1, ap1, ap3, a, b, cc, d);
-        inner[n++] = am1 && ap1;
+        const size_t cj = c[j], nj = g->n[j];
+        int f[4] = {cj >= 3 * s, 1, cj + s < nj, cj + 3 * s < nj};
+        double nb[4];
+        FN(neighbours)(masked, st->v, st->mask, idx, s * g->st[j], f, nb);
+        p[n] = FN(predict_nb)(1, f, nb);
+        inner[n++] = f[1] && f[2];
     }
     const double pred = strata_predict_md(n, p, inner);
     if (op == OP_ESTIMATE) {
-        st->err[0] += strata_est_cost(st->inv_step, fabs((double)v[idx] - pred));
+        st->err[0] += strata_est_cost(st->inv_step, fabs((double)st->v[idx] - pred));
         st->sampled++;
         return;
     }
