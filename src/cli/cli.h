@@ -25,6 +25,7 @@ typedef struct {
     int has_fill;         /* --fill given */
     double fill;
     int threads;          /* 0: OpenMP's default */
+    strata_coder coder;   /* --coder; STRATA_CODER_DEFAULT when not given */
     unsigned repeat;      /* eval: best of this many runs, >= 1 */
     int json;             /* eval: one JSON object instead of one line */
     int quiet;            /* compress, decompress: no summary on stderr */

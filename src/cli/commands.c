@@ -56,6 +56,7 @@ static void make_params(const cli_options *o, strata_params *p)
     p->mode = o->mode;
     p->bound = o->mode == STRATA_MODE_LOSSLESS ? 0.0 : o->bound;
     p->threads = o->threads;
+    p->coder = o->coder;
 }
 
 /* Compresses `a` into a new buffer; prints the error and returns nonzero on failure. */
@@ -82,6 +83,10 @@ static int compress_array(const cli_options *o, const cli_array *a, void **dst, 
     strata_status st;
     if (o->gpu) {
 #ifdef STRATA_HAVE_GPU
+        if (p.coder == STRATA_CODER_RANGE) {
+            cli_error("%s", "--gpu writes the Huffman coder's stream; --coder range is CPU only");
+            return 1;
+        }
         p.coder = STRATA_CODER_HUFFMAN; /* the GPU's coder */
         st = strata_gpu_compress(&a->field, a->data, 0, &p, *dst, cap, dst_size, NULL);
 #else

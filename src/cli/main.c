@@ -16,7 +16,7 @@ enum { CMD_COMPRESS = 1, CMD_DECOMPRESS = 2, CMD_INFO = 4, CMD_EVAL = 8 };
 
 typedef enum {
     OPT_INPUT, OPT_OUTPUT, OPT_TYPE, OPT_DIMS, OPT_ABS, OPT_REL, OPT_LOSSLESS, OPT_PSNR, OPT_FILL,
-    OPT_THREADS, OPT_REPEAT, OPT_JSON, OPT_QUIET, OPT_GPU, OPT_HELP
+    OPT_THREADS, OPT_CODER, OPT_REPEAT, OPT_JSON, OPT_QUIET, OPT_GPU, OPT_HELP
 } option_id;
 
 static const struct {
@@ -36,6 +36,7 @@ static const struct {
     { OPT_PSNR, "psnr", 0, 1, CMD_COMPRESS | CMD_EVAL },
     { OPT_FILL, "fill", 0, 1, CMD_COMPRESS | CMD_EVAL },
     { OPT_THREADS, "threads", 0, 1, CMD_COMPRESS | CMD_DECOMPRESS | CMD_EVAL },
+    { OPT_CODER, "coder", 0, 1, CMD_COMPRESS | CMD_EVAL },
     { OPT_REPEAT, "repeat", 0, 1, CMD_EVAL },
     { OPT_JSON, "json", 0, 0, CMD_EVAL },
     { OPT_QUIET, "quiet", 'q', 0, CMD_COMPRESS | CMD_DECOMPRESS },
@@ -79,7 +80,9 @@ static const char g_field_help[] =
     "  --fill V              points equal to V are kept exact and left out of the range\n"
     "                        (overrides the file's; --fill=nan drops it; write a negative\n"
     "                        value as --fill=-1e10 or --fill -1e10)\n"
-    "  --threads N           threads (0: OpenMP's default)\n";
+    "  --threads N           threads (0: OpenMP's default)\n"
+    "  --coder C             entropy coder: range (default, smallest streams) or\n"
+    "                        huffman (faster; the GPU's)\n";
 
 static void print_general_help(FILE *out)
 {
@@ -102,7 +105,7 @@ static void print_command_help(unsigned cmd)
     switch (cmd) {
     case CMD_COMPRESS:
         printf("usage: strata compress -i IN -o OUT [-t f32|f64 -d DIMS] (--abs E | --rel E |\n"
-               "                       --lossless) [--fill V] [--threads N] [--gpu] [-q]\n"
+               "                       --lossless) [--fill V] [--threads N] [--coder C] [--gpu] [-q]\n"
                "Compresses IN into the stream OUT (written atomically).\n\n%s%s"
                "  -o, --output OUT      the compressed stream\n"
                "  --gpu                 on the GPU (CUDA backend): the Huffman coder's stream,\n"
@@ -125,7 +128,7 @@ static void print_command_help(unsigned cmd)
         break;
     case CMD_EVAL:
         printf("usage: strata eval -i IN [-t f32|f64 -d DIMS] (--abs E | --rel E | --psnr P | --lossless)\n"
-               "                   [--fill V] [--threads N] [--repeat K] [--json]\n"
+               "                   [--fill V] [--threads N] [--coder C] [--repeat K] [--json]\n"
                "Compresses and decompresses IN in memory, checks every point (NaN, Inf and\n"
                "fill points bit for bit, the others within the absolute bound, in double)\n"
                "and prints one line of key=value pairs: ratio, bits per value, max abs error,\n"
@@ -248,6 +251,11 @@ static int apply_option(const char *cmd, unsigned cmd_id, option_id id, const ch
         if (parse_unsigned(v, 0, INT_MAX, &u, NULL))
             return usage_error(cmd, "--threads needs an integer >= 0, not '%s'", v);
         o->threads = (int)u;
+        break;
+    case OPT_CODER:
+        if (!strcmp(v, "range")) o->coder = STRATA_CODER_RANGE;
+        else if (!strcmp(v, "huffman")) o->coder = STRATA_CODER_HUFFMAN;
+        else return usage_error(cmd, "--coder must be range or huffman, not '%s'", v);
         break;
     case OPT_REPEAT:
         if (parse_unsigned(v, 1, 1000000, &u, NULL))

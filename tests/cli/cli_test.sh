@@ -149,6 +149,12 @@ if [ -f "$LEV" ]; then
     ok "decompress --threads 2" "$STRATA" decompress -q -i lev_t1.str -o lev_t2.out --threads 2
     cmp -s lev_t2.out lev_abs.out && pass "decompression independent of --threads" \
         || fail "decompression independent of --threads"
+    # Both entropy coders on request: different streams, each within the bound.
+    roundtrip lev_huff "$LEV" "$LEV" f32 -1e10 -t f32 -d 20x180x360 --abs 0.01 --fill=-1e10 --coder huffman
+    roundtrip lev_range "$LEV" "$LEV" f32 -1e10 -t f32 -d 20x180x360 --abs 0.01 --fill=-1e10 --coder range
+    cmp -s lev_range.str lev_abs.str && pass "--coder range is the default" || fail "--coder range is the default"
+    cmp -s lev_huff.str lev_range.str && fail "--coder huffman changes the stream" \
+        || pass "--coder huffman changes the stream"
     # Output permissions are the usual ones, not mkstemp's 0600.
     perm=$(stat -c %a lev_abs.str)
     [ "$perm" = "$(printf '%o' $((0666 & ~0$(umask))))" ] && pass "output permissions $perm" \
@@ -371,6 +377,7 @@ refuse "no bound" 2 'bound' "$STRATA" compress -i eight.bin -o x.str -t f32 -d 2
 refuse "no output" 2 'missing -o' "$STRATA" compress -i eight.bin -t f32 -d 2 --abs 1
 refuse "fill garbage" 2 'fill' "$STRATA" compress -i eight.bin -o x.str -t f32 -d 2 --abs 1 --fill 1z
 refuse "fill out of f32 range" 2 'float32' "$STRATA" compress -i eight.bin -o x.str -t f32 -d 2 --abs 1 --fill 1e39
+refuse "unknown coder" 2 'coder' "$STRATA" compress -i eight.bin -o x.str -t f32 -d 2 --abs 1 --coder zstd
 refuse "threads negative" 2 'threads' "$STRATA" compress -i eight.bin -o x.str -t f32 -d 2 --abs 1 --threads -1
 refuse "unknown option" 2 'unknown option' "$STRATA" compress -i eight.bin -o x.str -t f32 -d 2 --abs 1 --fast
 refuse "option of another command" 2 'does not apply' "$STRATA" decompress -i eight.bin -o x.str --abs 1
