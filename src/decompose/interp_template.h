@@ -132,25 +132,40 @@ STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *s
     FN(apply)(op, st, idx, FN(predict_nb)(st->cubic, f, nb));
 }
 
-/* Multi-dimensional visit of point idx at coordinates c (format.md: the mean of
- * the cubic predictions along the dimensions in `odd`). */
+/* The stencils of a multi-dimensional row along the dimensions 0-2 in which
+ * its points are new: the same for every point of the row, so set up once. */
+typedef struct {
+    int n;             /* how many (0-3) */
+    size_t ds[3];      /* neighbour distance of each */
+    int f[3][4];       /* am3, am1, ap1, ap3 from the grid, as in neighbours() */
+    int along;         /* the points are new along dimension 3 too */
+} FN(md_row);
+
+/* Multi-dimensional visit of point idx (format.md: the mean of the cubic
+ * predictions along the dimensions in which it is new, in dimension order).
+ * n, along and full (every stencil of dimensions 0-2 complete) are constants of
+ * the caller's instantiation; am3, ap1, ap3 are the grid's flags along dim 3. */
 STRATA_INLINE void FN(visit_md)(const int op, const int masked, FN(interp_state) *st,
-                                const strata_grid *g, size_t idx, const size_t c[4],
-                                size_t s, unsigned odd)
+                                const FN(md_row) *r, const int n, const int along, const int full,
+                                size_t idx, size_t s, int am3, int ap1, int ap3)
 {
     if (masked && st->mask[idx]) return;
-    double p[4];
-    int inner[4], n = 0;
-    for (int j = 0; j < 4; j++) {
-        if (!((odd >> j) & 1)) continue;
-        const size_t cj = c[j], nj = g->n[j];
-        int f[4] = {cj >= 3 * s, 1, cj + s < nj, cj + 3 * s < nj};
-        double nb[4];
-        FN(neighbours)(masked, st->v, st->mask, idx, s * g->st[j], f, nb);
-        p[n] = FN(predict_nb)(1, f, nb);
-        inner[n++] = f[1] && f[2];
+    double p[4], nb[4];
+    int inner[4];
+    for (int i = 0; i < n; i++) {
+        int f[4] = {1, 1, 1, 1};
+        if (!full) memcpy(f, r->f[i], sizeof f);
+        FN(neighbours)(masked, st->v, st->mask, idx, r->ds[i], f, nb);
+        p[i] = FN(predict_nb)(1, f, nb);
+        inner[i] = f[1] && f[2];
     }
-    const double pred = strata_predict_md(n, p, inner);
+    if (along) {
+        int f[4] = {am3, 1, ap1, ap3};
+        FN(neighbours)(masked, st->v, st->mask, idx, s, f, nb);
+        p[n] = FN(predict_nb)(1, f, nb);
+        inner[n] = f[1] && f[2];
+    }
+    const double pred = strata_predict_md(n + along, p, inner);
     if (op == OP_ESTIMATE) {
         st->err[0] += strata_est_cost(st->inv_step, fabs((double)st->v[idx] - pred));
         st->sampled++;
@@ -159,19 +174,68 @@ STRATA_INLINE void FN(visit_md)(const int op, const int masked, FN(interp_state)
     FN(apply)(op, st, idx, pred);
 }
 
+/* The points of one multi-dimensional row: new along dimension 3 (odd multiples
+ * of s: head, branch-free interior, tail, as in row()) or not (every 2s). */
+STRATA_INLINE void FN(row_md_points)(const int op, const int masked, FN(interp_state) *st,
+                                     const FN(md_row) *r, const int n, const int along,
+                                     const int full, size_t base, size_t s, size_t n3)
+{
+    if (!along) {
+        for (size_t c3 = 0; c3 < n3; c3 += 2 * s)
+            FN(visit_md)(op, masked, st, r, n, 0, full, base + c3, s, 1, 1, 1);
+        return;
+    }
+    size_t c3 = s;
+    FN(visit_md)(op, masked, st, r, n, 1, full, base + c3, s, 0, c3 + s < n3, c3 + 3 * s < n3);
+    for (c3 += 2 * s; c3 + 3 * s < n3; c3 += 2 * s)
+        FN(visit_md)(op, masked, st, r, n, 1, full, base + c3, s, 1, 1, 1);
+    for (; c3 < n3; c3 += 2 * s)
+        FN(visit_md)(op, masked, st, r, n, 1, full, base + c3, s, 1, c3 + s < n3, c3 + 3 * s < n3);
+}
+
+#define STRATA_ROW_MD_CASE(N, ALONG)                                                        \
+    case (N) * 2 + (ALONG):                                                                 \
+        if (full) FN(row_md_points)(op, masked, st, &r, N, ALONG, 1, base, s, g->n[3]);     \
+        else FN(row_md_points)(op, masked, st, &r, N, ALONG, 0, base, s, g->n[3]);          \
+        break;
+
 /* One row of a multi-dimensional pass, along dimension 3. */
 STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *st,
                               const strata_grid *g, const strata_pass_geom *pg, size_t o)
 {
-    size_t c[4], m2 = o % pg->cnt[2], m1 = (o / pg->cnt[2]) % pg->cnt[1],
+    size_t c[3], m2 = o % pg->cnt[2], m1 = (o / pg->cnt[2]) % pg->cnt[1],
                  m0 = o / (pg->cnt[2] * pg->cnt[1]);
     c[0] = pg->start[0] + m0 * pg->step[0];
     c[1] = pg->start[1] + m1 * pg->step[1];
     c[2] = pg->start[2] + m2 * pg->step[2];
-    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
-    for (c[3] = pg->start[3]; c[3] < g->n[3]; c[3] += pg->step[3])
-        FN(visit_md)(op, masked, st, g, base + c[3], c, pg->s, pg->odd);
+    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2], s = pg->s;
+    FN(md_row) r;
+    r.n = 0;
+    r.along = (pg->odd >> 3) & 1;
+    for (int j = 0; j < 3; j++) {
+        if (!((pg->odd >> j) & 1)) continue;
+        r.ds[r.n] = s * g->st[j];
+        r.f[r.n][0] = c[j] >= 3 * s;
+        r.f[r.n][1] = 1;
+        r.f[r.n][2] = c[j] + s < g->n[j];
+        r.f[r.n][3] = c[j] + 3 * s < g->n[j];
+        r.n++;
+    }
+    int full = 1;
+    for (int i = 0; i < r.n; i++) full &= r.f[i][0] && r.f[i][2] && r.f[i][3];
+    /* One instantiation per (n, along, full): the per-point loops unroll. */
+    switch (r.n * 2 + r.along) {
+    STRATA_ROW_MD_CASE(0, 1)
+    STRATA_ROW_MD_CASE(1, 0)
+    STRATA_ROW_MD_CASE(1, 1)
+    STRATA_ROW_MD_CASE(2, 0)
+    STRATA_ROW_MD_CASE(2, 1)
+    STRATA_ROW_MD_CASE(3, 0)
+    STRATA_ROW_MD_CASE(3, 1)
+    default: break; /* odd is never 0 */
+    }
 }
+#undef STRATA_ROW_MD_CASE
 
 /* One row of a pass: row `o` of the outer dims (0..2), along dimension 3. */
 STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
