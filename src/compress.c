@@ -85,10 +85,10 @@ static strata_status encode_interp(const strata_field *f, const void *src, size_
     if (!work || !codes) goto done;
     memcpy(work, src, n * w);
     if (f->dtype == STRATA_FLOAT32) {
-        strata_interp_plan_f32(&g, work, mask, eb, coder, plan);
+        if (!strata_interp_plan_f32(&g, work, mask, eb, coder, threads, plan)) goto done;
         strata_interp_encode_f32(&g, plan, work, codes, mask, eb, threads);
     } else {
-        strata_interp_plan_f64(&g, work, mask, eb, coder, plan);
+        if (!strata_interp_plan_f64(&g, work, mask, eb, coder, threads, plan)) goto done;
         strata_interp_encode_f64(&g, plan, work, codes, mask, eb, threads);
     }
     if (sq_err) *sq_err = squared_error(f, src, work, n, mask);

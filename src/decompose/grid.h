@@ -82,8 +82,9 @@ void strata_fine_level_counts(const strata_grid *g, const uint8_t *mask, size_t 
 
 /* Per-dtype entry points generated from interp_template.h (interp.c). */
 #define STRATA_DECLARE_INTERP(T, SFX)                                                   \
-    void strata_interp_plan_##SFX(const strata_grid *g, const T *v, const uint8_t *mask, \
-                                  double eb, unsigned coder, strata_level_plan *plan);   \
+    int strata_interp_plan_##SFX(const strata_grid *g, const T *v, const uint8_t *mask,  \
+                                 double eb, unsigned coder, int threads,                 \
+                                 strata_level_plan *plan);                               \
     void strata_interp_encode_##SFX(const strata_grid *g, const strata_level_plan *plan, \
                                     T *v, uint16_t *codes, const uint8_t *mask,          \
                                     double eb, int threads);                             \

@@ -1,5 +1,6 @@
 /* interp.c - instantiates interp_template.h for each dtype (zfp's pattern). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "predict.h"
 

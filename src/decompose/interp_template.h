@@ -346,62 +346,84 @@ static void FN(estimate_pass)(const strata_grid *g, const T *v, const uint8_t *m
     cost[1] = strata_pass_cost(sum[1], sampled, points);
 }
 
-/* Estimated cost of one level with linear and cubic along `order`, or, with
- * order NULL, of the multi-dimensional predictor (in cost[0]). A 1D pass depends
- * only on its dimension and the dimensions passed before it, so orders share
- * passes: memo[k][done] keeps them (memo_ok marks the computed ones). */
-static void FN(estimate_level)(const strata_grid *g, const T *v, const uint8_t *mask,
-                               int level, const uint8_t *order, double inv_step, double cost[2],
-                               double memo[4][16][2], uint8_t memo_ok[4][16])
+/* One pass the plan estimates: level, and a 1D pass along k after the dimensions
+ * in `set`, or (k < 0) the multi-dimensional pass of the points new along `set`. */
+typedef struct {
+    int level, k;
+    unsigned set;
+    double cost[2];
+} FN(est_task);
+
+static int FN(est_task_geom)(const strata_grid *g, const FN(est_task) *t, strata_pass_geom *pg)
 {
-    const size_t s = (size_t)1 << (level - 1);
-    strata_pass_geom pg;
-    double pc[2];
-    cost[0] = cost[1] = 0.0;
-    if (!order) {
-        for (unsigned i = 0; i < STRATA_MD_PASSES; i++)
-            if (strata_pass_geom_md_init(&pg, g, s, strata_md_pass_odd[i])) {
-                FN(estimate_pass)(g, v, mask, &pg, inv_step, pc);
-                cost[0] += pc[0];
-            }
-        return;
-    }
-    int done[4] = {0, 0, 0, 0};
-    unsigned dm = 0;
-    for (int p = 0; p < 4; p++) {
-        const int k = order[p];
-        if (strata_pass_geom_init(&pg, g, s, k, done)) {
-            if (!memo_ok[k][dm]) {
-                FN(estimate_pass)(g, v, mask, &pg, inv_step, memo[k][dm]);
-                memo_ok[k][dm] = 1;
-            }
-            cost[0] += memo[k][dm][0];
-            cost[1] += memo[k][dm][1];
-        }
-        done[k] = 1;
-        dm |= 1u << k;
-    }
+    const size_t s = (size_t)1 << (t->level - 1);
+    if (t->k < 0) return strata_pass_geom_md_init(pg, g, s, t->set);
+    const int done[4] = {(int)(t->set & 1), (int)((t->set >> 1) & 1), (int)((t->set >> 2) & 1),
+                         (int)((t->set >> 3) & 1)};
+    return strata_pass_geom_init(pg, g, s, t->k, done);
 }
 
-void FN(strata_interp_plan)(const strata_grid *g, const T *v, const uint8_t *mask,
-                            double eb, unsigned coder, strata_level_plan *plan)
+/* The plan: per level, the candidate (order, linear or cubic, or the
+ * multi-dimensional predictor) of smallest estimated cost; ties keep the first.
+ * A 1D pass depends only on its level, its dimension and the dimensions passed
+ * before it, so orders share passes: every distinct pass of every level is
+ * estimated once, all of them in parallel (each sum is one thread's, in a fixed
+ * order, so the plan does not depend on the thread count). Returns 0 when out
+ * of memory. */
+int FN(strata_interp_plan)(const strata_grid *g, const T *v, const uint8_t *mask,
+                           double eb, unsigned coder, int threads, strata_level_plan *plan)
 {
     uint8_t orders[STRATA_MAX_ORDERS][4];
     const int norders = strata_plan_orders(g, orders), md = strata_plan_md(g, coder);
     const int L = g->levels > 0 ? g->levels : 1;
     for (int l = 1; l <= L; l++) {
-        strata_level_plan *pl = &plan[l - 1];
-        pl->eb = strata_level_eb(eb, l);
-        pl->predictor = STRATA_PRED_LINEAR;
-        memcpy(pl->order, orders[0], 4);
-        if (g->levels == 0) continue;
-        /* The candidate with the smallest estimated cost; ties keep the first. */
-        const double inv_step = 1.0 / (2.0 * pl->eb);
-        double best = -1.0, cost[2], memo[4][16][2];
-        uint8_t memo_ok[4][16];
-        memset(memo_ok, 0, sizeof memo_ok);
+        plan[l - 1].eb = strata_level_eb(eb, l);
+        plan[l - 1].predictor = STRATA_PRED_LINEAR;
+        memcpy(plan[l - 1].order, orders[0], 4);
+    }
+    if (g->levels == 0) return 1;
+    /* idx[L][k][set] indexes the 1D passes (-1: not a pass of any candidate). */
+    const size_t nidx = (size_t)L * 64, maxt = (size_t)L * (64 + STRATA_MD_PASSES);
+    int *idx = malloc(nidx * sizeof *idx);
+    FN(est_task) *task = malloc(maxt * sizeof *task);
+    if (!idx || !task) { free(idx); free(task); return 0; }
+    size_t nt = 0;
+    strata_pass_geom pg;
+    for (size_t i = 0; i < nidx; i++) idx[i] = -1;
+    for (int l = 1; l <= L; l++) {
         for (int o = 0; o < norders; o++) {
-            FN(estimate_level)(g, v, mask, l, orders[o], inv_step, cost, memo, memo_ok);
+            unsigned set = 0;
+            for (int p = 0; p < 4; p++) {
+                const int k = orders[o][p];
+                int *at = &idx[((size_t)(l - 1) * 4 + (size_t)k) * 16 + set];
+                const FN(est_task) t = {l, k, set, {0, 0}};
+                if (*at < 0 && FN(est_task_geom)(g, &t, &pg)) { *at = (int)nt; task[nt++] = t; }
+                set |= 1u << k;
+            }
+        }
+        for (unsigned i = 0; md && i < STRATA_MD_PASSES; i++) {
+            const FN(est_task) t = {l, -1, strata_md_pass_odd[i], {0, 0}};
+            if (FN(est_task_geom)(g, &t, &pg)) task[nt++] = t;
+        }
+    }
+    #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1 && nt > 1)
+    for (long long i = 0; i < (long long)nt; i++) {
+        strata_pass_geom tg;
+        FN(est_task_geom)(g, &task[i], &tg);
+        FN(estimate_pass)(g, v, mask, &tg, 1.0 / (2.0 * plan[task[i].level - 1].eb), task[i].cost);
+    }
+    size_t t = 0;
+    for (int l = 1; l <= L; l++) {
+        strata_level_plan *pl = &plan[l - 1];
+        double best = -1.0;
+        for (int o = 0; o < norders; o++) {
+            double cost[2] = {0.0, 0.0};
+            unsigned set = 0;
+            for (int p = 0; p < 4; p++) {
+                const int k = orders[o][p], at = idx[((size_t)(l - 1) * 4 + (size_t)k) * 16 + set];
+                if (at >= 0) { cost[0] += task[at].cost[0]; cost[1] += task[at].cost[1]; }
+                set |= 1u << k;
+            }
             for (int p = 0; p < 2; p++)
                 if (best < 0 || cost[p] < best) {
                     best = cost[p];
@@ -409,14 +431,19 @@ void FN(strata_interp_plan)(const strata_grid *g, const T *v, const uint8_t *mas
                     memcpy(pl->order, orders[o], 4);
                 }
         }
+        while (t < nt && task[t].level == l && task[t].k >= 0) t++;
         if (md) {
-            FN(estimate_level)(g, v, mask, l, NULL, inv_step, cost, memo, memo_ok);
-            if (cost[0] < best) {
+            double cost = 0.0;
+            for (; t < nt && task[t].level == l; t++) cost += task[t].cost[0];
+            if (cost < best) {
                 pl->predictor = STRATA_PRED_MD;
                 memcpy(pl->order, orders[0], 4);
             }
         }
     }
+    free(idx);
+    free(task);
+    return 1;
 }
 
 static void FN(origin)(const int op, const strata_grid *g, const strata_level_plan *plan,
