@@ -77,17 +77,18 @@ typedef struct {
     size_t sampled;
 } FN(interp_state);
 
-/* Quantizes (encode) or reconstructs (decode) point idx against pred. */
-STRATA_INLINE void FN(apply)(const int op, FN(interp_state) *st, size_t idx, double pred)
+/* Quantizes (encode) or reconstructs (decode) point idx against pred; its code
+ * is codes[ci]. */
+STRATA_INLINE void FN(apply)(const int op, FN(interp_state) *st, size_t idx, size_t ci, double pred)
 {
     T *v = st->v;
     if (op == OP_DECODE) {
-        unsigned q = st->codes[idx];
+        unsigned q = st->codes[ci];
         if (q) v[idx] = FN(strata_dequantize)(q, pred, st->step);
     } else {
         T r;
         unsigned q = FN(strata_quantize)(v[idx], pred, st->step, st->inv_step, st->eb, &r);
-        st->codes[idx] = (uint16_t)q;
+        st->codes[ci] = (uint16_t)q;
         if (q) v[idx] = r;
     }
 }
@@ -116,7 +117,7 @@ STRATA_INLINE double FN(predict_nb)(int cubic, const int f[4], const double nb[4
 }
 
 STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *st,
-                             size_t idx, size_t ds, int am3, int ap1, int ap3)
+                             size_t idx, size_t ci, size_t ds, int am3, int ap1, int ap3)
 {
     if (masked && st->mask[idx]) return;
     int f[4] = {am3, 1, ap1, ap3};
@@ -129,13 +130,13 @@ STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *s
         st->sampled++;
         return;
     }
-    FN(apply)(op, st, idx, FN(predict_nb)(st->cubic, f, nb));
+    FN(apply)(op, st, idx, ci, FN(predict_nb)(st->cubic, f, nb));
 }
 
 /* Multi-dimensional visit of point idx at coordinates c (format.md: the mean of
  * the cubic predictions along the dimensions in `odd`). */
 STRATA_INLINE void FN(visit_md)(const int op, const int masked, FN(interp_state) *st,
-                                const strata_grid *g, size_t idx, const size_t c[4],
+                                const strata_grid *g, size_t idx, size_t ci, const size_t c[4],
                                 size_t s, unsigned odd)
 {
     if (masked && st->mask[idx]) return;
@@ -156,7 +157,26 @@ STRATA_INLINE void FN(visit_md)(const int op, const int masked, FN(interp_state)
         st->sampled++;
         return;
     }
-    FN(apply)(op, st, idx, pred);
+    FN(apply)(op, st, idx, ci, pred);
+}
+
+/* Where the codes of a row whose first point is at (c[0..2], start[3]) go: the
+ * j-th point's to codes[*ci + j * *dci]. With a mask the codes are in index order;
+ * without, straight in the level order of format.md 4.3 (no gather), where a row
+ * is contiguous: every point of the row at stride s, or only the odd multiples
+ * of s when its outer coordinates are even multiples of s (the others are coarser). */
+STRATA_INLINE void FN(row_codes)(const int masked, const strata_grid *g, const strata_pass_geom *pg,
+                                 const size_t c[3], size_t base, size_t *ci, size_t *dci)
+{
+    if (masked) {
+        *ci = base + pg->start[3];
+        *dci = pg->step[3];
+        return;
+    }
+    const uint64_t n[4] = {g->n[0], g->n[1], g->n[2], g->n[3]},
+                   p[4] = {c[0], c[1], c[2], pg->start[3]};
+    *ci = (size_t)strata_level_pos(n, p, (unsigned)__builtin_ctzll(pg->s));
+    *dci = ((c[0] | c[1] | c[2]) & pg->s) == 0 ? 1 : pg->step[3] / pg->s;
 }
 
 /* One row of a multi-dimensional pass, along dimension 3. */
@@ -169,8 +189,10 @@ STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *
     c[1] = pg->start[1] + m1 * pg->step[1];
     c[2] = pg->start[2] + m2 * pg->step[2];
     const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
-    for (c[3] = pg->start[3]; c[3] < g->n[3]; c[3] += pg->step[3])
-        FN(visit_md)(op, masked, st, g, base + c[3], c, pg->s, pg->odd);
+    size_t ci, dci;
+    FN(row_codes)(masked, g, pg, c, base, &ci, &dci);
+    for (c[3] = pg->start[3]; c[3] < g->n[3]; c[3] += pg->step[3], ci += dci)
+        FN(visit_md)(op, masked, st, g, base + c[3], ci, c, pg->s, pg->odd);
 }
 
 /* One row of a pass: row `o` of the outer dims (0..2), along dimension 3. */
@@ -184,25 +206,27 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
     c[2] = pg->start[2] + m2 * pg->step[2];
     const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
     const size_t s = pg->s, n3 = g->n[3];
+    size_t ci, dci;
+    FN(row_codes)(masked, g, pg, c, base, &ci, &dci);
     if (pg->k == 3) {
         /* Interpolating along the row itself: head, branch-free interior, tail. */
         size_t c3 = s;
-        FN(visit)(op, masked, st, base + c3, s, 0, c3 + s < n3, c3 + 3 * s < n3);
-        for (c3 += 2 * s; c3 + 3 * s < n3; c3 += 2 * s)
-            FN(visit)(op, masked, st, base + c3, s, 1, 1, 1);
-        for (; c3 < n3; c3 += 2 * s)
-            FN(visit)(op, masked, st, base + c3, s, 1, c3 + s < n3, c3 + 3 * s < n3);
+        FN(visit)(op, masked, st, base + c3, ci, s, 0, c3 + s < n3, c3 + 3 * s < n3);
+        for (c3 += 2 * s, ci += dci; c3 + 3 * s < n3; c3 += 2 * s, ci += dci)
+            FN(visit)(op, masked, st, base + c3, ci, s, 1, 1, 1);
+        for (; c3 < n3; c3 += 2 * s, ci += dci)
+            FN(visit)(op, masked, st, base + c3, ci, s, 1, c3 + s < n3, c3 + 3 * s < n3);
         return;
     }
     const int k = pg->k;
     const size_t ck = c[k], nk = g->n[k], ds = pg->ds, step3 = pg->step[3];
     const int am3 = ck >= 3 * s, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
     if (am3 && ap1 && ap3) {
-        for (size_t c3 = 0; c3 < n3; c3 += step3)
-            FN(visit)(op, masked, st, base + c3, ds, 1, 1, 1);
+        for (size_t c3 = 0; c3 < n3; c3 += step3, ci += dci)
+            FN(visit)(op, masked, st, base + c3, ci, ds, 1, 1, 1);
     } else {
-        for (size_t c3 = 0; c3 < n3; c3 += step3)
-            FN(visit)(op, masked, st, base + c3, ds, am3, ap1, ap3);
+        for (size_t c3 = 0; c3 < n3; c3 += step3, ci += dci)
+            FN(visit)(op, masked, st, base + c3, ci, ds, am3, ap1, ap3);
     }
 }
 
