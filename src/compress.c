@@ -199,8 +199,10 @@ static strata_status encode_psnr(const strata_field *f, const void *src, size_t 
     return STRATA_OK;
 }
 
-strata_status strata_compress(const strata_field *f, const void *src, const strata_params *p,
-                              void *dst, size_t dst_capacity, size_t *dst_size)
+/* strata_compress(), or in place (inplace == src) for ABS and REL. */
+static strata_status compress_field(const strata_field *f, const void *src, void *inplace,
+                                    const strata_params *p, void *dst, size_t dst_capacity,
+                                    size_t *dst_size)
 {
     STRATA_FORWARD(strata_check_compress_args(f, src, p, dst, dst_size));
     const size_t n = strata_field_count(f), w = strata_dtype_size(f->dtype);
@@ -228,7 +230,7 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
         st = encode_psnr(&h.info.field, src, n, mask, scan.specials, p->bound, scan.vmin,
                          scan.vmax, coder, threads, &payload, &eb);
     } else if ((eb = strata_resolve_abs_bound(p->mode, p->bound, scan.vmin, scan.vmax)) > 0) {
-        st = encode_interp(&h.info.field, src, NULL, n, mask, scan.specials, eb, coder, threads,
+        st = encode_interp(&h.info.field, src, inplace, n, mask, scan.specials, eb, coder, threads,
                            &payload, NULL);
     }
     if (st == STRATA_OK && eb > 0) {
@@ -241,7 +243,9 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
         st = encode_lossless(src, n, w, threads, &payload);
     }
     free(mask);
-    if (st == STRATA_OK && payload.size >= n * w) {
+    if (st == STRATA_OK && payload.size >= n * w && inplace && h.method == STRATA_METHOD_INTERP) {
+        st = STRATA_ERR_UNSUPPORTED; /* stored raw needs the values just overwritten */
+    } else if (st == STRATA_OK && payload.size >= n * w) {
         /* Stored raw: the stream never exceeds the input by more than the overhead. */
         h.method = STRATA_METHOD_RAW;
         payload.size = 0;
@@ -251,4 +255,23 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
     if (st == STRATA_OK) st = strata_stream_write(&h, payload.data, payload.size, dst, dst_capacity, dst_size);
     strata_buf_free(&payload);
     return st;
+}
+
+strata_status strata_compress(const strata_field *f, const void *src, const strata_params *p,
+                              void *dst, size_t dst_capacity, size_t *dst_size)
+{
+    return compress_field(f, src, NULL, p, dst, dst_capacity, dst_size);
+}
+
+strata_status strata_compress_inplace(const strata_field *f, void *data, const strata_params *p,
+                                      void *dst, size_t dst_capacity, size_t *dst_size)
+{
+    STRATA_FORWARD(strata_check_compress_args(f, data, p, dst, dst_size));
+    const size_t w = strata_dtype_size(f->dtype);
+    if (p->mode != STRATA_MODE_PSNR && (uintptr_t)data % w == 0)
+        return compress_field(f, data, data, p, dst, dst_capacity, dst_size);
+    /* PSNR's trial encodings each start from the original, and the decomposition
+     * works on aligned values: compress from a copy, then decode into data. */
+    STRATA_FORWARD(strata_compress(f, data, p, dst, dst_capacity, dst_size));
+    return strata_decompress(dst, *dst_size, data, strata_field_count(f) * w, p->threads, NULL);
 }
