@@ -61,8 +61,16 @@ static double squared_error(const strata_field *f, const void *src, const void *
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (mask && mask[i]) continue;
-        double d = f->dtype == STRATA_FLOAT32 ? (double)((const float *)src)[i] - (double)((const float *)rec)[i]
-                                              : ((const double *)src)[i] - ((const double *)rec)[i];
+        double d; /* src may be unaligned: the caller's buffer */
+        if (f->dtype == STRATA_FLOAT32) {
+            float x;
+            memcpy(&x, (const uint8_t *)src + 4 * i, 4);
+            d = (double)x - (double)((const float *)rec)[i];
+        } else {
+            double x;
+            memcpy(&x, (const uint8_t *)src + 8 * i, 8);
+            d = x - ((const double *)rec)[i];
+        }
         sum += d * d;
     }
     return sum;
