@@ -185,29 +185,11 @@ GX_HD int gx_pass_md_init(gx_lattice *L, const gx_grid *g, uint64_t s, unsigned 
 }
 
 /* Position of the point at coordinates c in the level order of the codes
- * (format.md 4.3; strata_codes_gather of grid.c), special points included:
- * the origin is 0; a point whose coordinates are all multiples of S = 2^t but not
- * all of 2S comes after the M(t+1) points of the 2S lattice, at its raster rank
- * within the S lattice minus the 2S-lattice points that precede it. */
+ * (format.md 4.3), special points included: strata_level_pos() of grid.h. */
 GX_HD uint64_t gx_level_pos(const gx_grid *g, const uint64_t c[4])
 {
     const uint64_t any = c[0] | c[1] | c[2] | c[3];
-    if (!any) return 0;
-    const unsigned t = gx_ctz64(any);
-    uint64_t a[4], m[4], h[4];
-    for (int j = 0; j < 4; j++) {
-        a[j] = c[j] >> t;
-        m[j] = ((g->n[j] - 1) >> t) + 1;
-        h[j] = ((g->n[j] - 1) >> (t + 1)) + 1;
-    }
-    const uint64_t lin = ((a[0] * m[1] + a[1]) * m[2] + a[2]) * m[3] + a[3];
-    const uint64_t hp[4] = {h[1] * h[2] * h[3], h[2] * h[3], h[3], 1};
-    uint64_t excl = 0;
-    for (int j = 0; j < 4; j++) {
-        excl += ((a[j] + 1) >> 1) * hp[j];
-        if (a[j] & 1) break;
-    }
-    return h[0] * h[1] * h[2] * h[3] + lin - excl;
+    return any ? strata_level_pos(g->n, c, gx_ctz64(any)) : 0;
 }
 
 /* Where the code of a point at level-order position pos goes once the special
@@ -267,46 +249,10 @@ GX_DEFINE_SELECT(4, uint32_t)
 GX_DEFINE_SELECT(8, uint64_t)
 #undef GX_DEFINE_SELECT
 
-/* The inverse of gx_level_pos(): the coordinates of level-order position pos.
- * Used only for the rare points that need it (code 0), so it may loop. */
+/* The inverse of gx_level_pos() (strata_pos_coords() of grid.h). */
 GX_HD void gx_pos_coords(const gx_grid *g, uint64_t pos, uint64_t c[4])
 {
-    c[0] = c[1] = c[2] = c[3] = 0;
-    if (pos == 0) return;
-    unsigned t = 0;
-    uint64_t next = 1; /* M(t+1): points of the 2^(t+1) lattice */
-    for (;; t++) {
-        next = 1;
-        for (int j = 0; j < 4; j++) next *= ((g->n[j] - 1) >> (t + 1)) + 1;
-        if (pos >= next) break;
-    }
-    uint64_t m[4], h[4], r = pos - next;
-    for (int j = 0; j < 4; j++) {
-        m[j] = ((g->n[j] - 1) >> t) + 1;
-        h[j] = ((g->n[j] - 1) >> (t + 1)) + 1;
-    }
-    int even = 1; /* the coordinates so far are all even multiples of 2^t */
-    for (int j = 0; j < 4; j++) {
-        uint64_t P = 1, Q = 1;
-        for (int i = j + 1; i < 4; i++) { P *= m[i]; Q *= h[i]; }
-        uint64_t aj;
-        if (even) {
-            /* An even value leaves P - Q points (the all-even rest is coarser), an odd one P. */
-            const uint64_t pair = 2 * P - Q, q = r / pair, rem = r - q * pair;
-            aj = 2 * q;
-            if (rem < P - Q) {
-                r = rem;
-            } else {
-                aj++;
-                r = rem - (P - Q);
-                even = 0;
-            }
-        } else {
-            aj = r / P;
-            r -= aj * P;
-        }
-        c[j] = aj << t;
-    }
+    strata_pos_coords(g->n, pos, c);
 }
 
 /* The level-order position of the code in `slot` (special points left out):

@@ -178,6 +178,28 @@ STRATA_API strata_status strata_compress(const strata_field *field, const void *
                                          void *dst, size_t dst_capacity,
                                          size_t *dst_size);
 
+/*! strata_compress_inplace() :
+ *  strata_compress() that uses the field's own memory as its working memory:
+ *  the same stream bytes, without the copy of the field that strata_compress()
+ *  makes (for a caller that owns `data` and would drop it after compressing).
+ *  `data` must be writable and is overwritten: on STRATA_OK it holds exactly the
+ *  values strata_decompress() returns for the stream, bit for bit (the
+ *  reconstruction; NaN, +-Inf, fill and unpredictable points as they were).
+ *  ABS and REL work in place. PSNR mode (trial encodings each start from the
+ *  original) and a `data` not aligned for field->dtype compress from an internal
+ *  copy and then decode the stream into `data`: the same result, not the memory
+ *  saving. LOSSLESS leaves `data` unchanged.
+ *  @return what strata_compress() returns for the same arguments (then `data` is
+ *  unchanged if the arguments were rejected, unspecified after any other error),
+ *  except STRATA_ERR_UNSUPPORTED where strata_compress() would store the field
+ *  raw (it does not compress: format.md, method 0): the stored stream needs the
+ *  original values, already overwritten, so nothing useful is in `dst` and `data`
+ *  holds the reconstruction; compress the original with strata_compress(). */
+STRATA_API strata_status strata_compress_inplace(const strata_field *field, void *data,
+                                                 const strata_params *params,
+                                                 void *dst, size_t dst_capacity,
+                                                 size_t *dst_size);
+
 /* ---- decompression -------------------------------------------------------- */
 
 /*! strata_read_header() :

@@ -45,14 +45,12 @@ static void pack_mask(const uint8_t *mask, size_t n, uint8_t *bits)
     for (size_t i = 0; i < n; i++) bits[i >> 3] |= (uint8_t)(mask[i] << (i & 7));
 }
 
-/* Appends the values at points where select(i) holds, in index order. */
+/* Appends the values of the points whose bit is set (STRATA_FOR_SET_BITS), in
+ * index order. */
 static void append_selected(strata_buf *out, const uint8_t *src, size_t w, size_t n,
-                            const uint8_t *mask, const uint16_t *codes, int want_special)
+                            const uint8_t *bits)
 {
-    for (size_t i = 0; i < n; i++) {
-        int special = mask && mask[i];
-        if (want_special ? special : (!special && codes[i] == 0)) strata_buf_append(out, src + i * w, w);
-    }
+    STRATA_FOR_SET_BITS(bits, n, i, strata_buf_append(out, src + i * w, w));
 }
 
 /* Sum of squared errors of the reconstruction over valid points, in index
@@ -63,27 +61,43 @@ static double squared_error(const strata_field *f, const void *src, const void *
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (mask && mask[i]) continue;
-        double d = f->dtype == STRATA_FLOAT32 ? (double)((const float *)src)[i] - (double)((const float *)rec)[i]
-                                              : ((const double *)src)[i] - ((const double *)rec)[i];
+        double d; /* src may be unaligned: the caller's buffer */
+        if (f->dtype == STRATA_FLOAT32) {
+            float x;
+            memcpy(&x, (const uint8_t *)src + 4 * i, 4);
+            d = (double)x - (double)((const float *)rec)[i];
+        } else {
+            double x;
+            memcpy(&x, (const uint8_t *)src + 8 * i, 8);
+            d = x - ((const double *)rec)[i];
+        }
         sum += d * d;
     }
     return sum;
 }
 
-static strata_status encode_interp(const strata_field *f, const void *src, size_t n,
+/* The decomposition overwrites `work` with the reconstruction: a copy of src made
+ * here (work NULL), or src itself when compressing in place. Either way the
+ * special and unpredictable points keep their original values at src, where
+ * the SPECIALS and UNPRED sections take them from. */
+static strata_status encode_interp(const strata_field *f, const void *src, void *work, size_t n,
                                    const uint8_t *mask, size_t specials, double eb,
                                    unsigned coder, int threads, strata_buf *payload,
                                    double *sq_err)
 {
     const size_t w = strata_dtype_size(f->dtype);
+    const int copy = work == NULL;
     strata_grid g;
     strata_grid_init(&g, f);
     strata_level_plan plan[STRATA_MAX_LEVELS];
-    void *work = malloc(n * w);
-    uint16_t *codes = calloc(n, sizeof *codes), *sym = NULL;
+    if (copy) work = malloc(n * w);
+    /* Without a mask the codes are written in level order, the CODES order, and
+     * are the symbols; with one, in index order, gathered into sym below. */
+    uint16_t *codes = calloc(n, sizeof *codes), *sym = mask ? NULL : codes;
+    uint8_t *bits = NULL;
     strata_status st = STRATA_ERR_NOMEM;
     if (!work || !codes) goto done;
-    memcpy(work, src, n * w);
+    if (copy) memcpy(work, src, n * w);
     if (f->dtype == STRATA_FLOAT32) {
         if (!strata_interp_plan_f32(&g, work, mask, eb, coder, threads, plan)) goto done;
         strata_interp_encode_f32(&g, plan, work, codes, mask, eb, threads);
@@ -92,10 +106,11 @@ static strata_status encode_interp(const strata_field *f, const void *src, size_
         strata_interp_encode_f64(&g, plan, work, codes, mask, eb, threads);
     }
     if (sq_err) *sq_err = squared_error(f, src, work, n, mask);
-    free(work); work = NULL;
+    if (copy) free(work);
+    work = NULL;
     /* Allocated only now, so the working copy's memory is reused. */
-    sym = malloc((n - specials + 1) * sizeof *sym);
-    if (!sym) goto done;
+    if (mask && !(sym = malloc((n - specials + 1) * sizeof *sym))) goto done;
+    if (!(bits = calloc((n + 7) / 8, 1))) goto done;
 
     uint8_t params[STRATA_PARAMS_HEAD + STRATA_MAX_LEVELS * STRATA_PARAMS_PER_LEVEL];
     strata_params_write(&g, plan, coder, params);
@@ -103,16 +118,14 @@ static strata_status encode_interp(const strata_field *f, const void *src, size_
 
     strata_buf tmp = {0};
     if (specials) {
-        if (strata_buf_reserve(&tmp, (n + 7) / 8)) {
-            pack_mask(mask, n, tmp.data);
-            strata_section_append(payload, STRATA_SEC_MASK, tmp.data, (n + 7) / 8, ZSTD_LEVEL_CODES, threads);
-        }
-        tmp.size = 0;
-        append_selected(&tmp, src, w, n, mask, codes, 1);
+        pack_mask(mask, n, bits);
+        strata_section_append(payload, STRATA_SEC_MASK, bits, (n + 7) / 8, ZSTD_LEVEL_CODES, threads);
+        append_selected(&tmp, src, w, n, bits);
         strata_section_append(payload, STRATA_SEC_SPECIALS, tmp.data, tmp.size, ZSTD_LEVEL_CODES, threads);
         tmp.size = 0;
+        memset(bits, 0, (n + 7) / 8);
     }
-    size_t nsym = strata_codes_gather(&g, codes, mask, sym);
+    const size_t nsym = mask ? strata_codes_gather(&g, codes, mask, sym) : n;
     strata_symbol_levels lv;
     size_t n1, n0;
     strata_fine_level_counts(&g, mask, &n1, &n0);
@@ -123,15 +136,17 @@ static strata_status encode_interp(const strata_field *f, const void *src, size_
     if (st == STRATA_OK) {
         strata_section_append(payload, STRATA_SEC_CODES, tmp.data, tmp.size, ZSTD_LEVEL_CODES, threads);
         tmp.size = 0;
-        append_selected(&tmp, src, w, n, mask, codes, 0);
+        strata_unpred_bits(&g, codes, mask, bits, threads);
+        append_selected(&tmp, src, w, n, bits);
         strata_section_append(payload, STRATA_SEC_UNPRED, tmp.data, tmp.size, ZSTD_LEVEL_BULK, threads);
         st = tmp.failed || payload->failed ? STRATA_ERR_NOMEM : STRATA_OK;
     }
     strata_buf_free(&tmp);
 done:
-    free(work);
+    if (copy) free(work);
+    if (mask) free(sym);
     free(codes);
-    free(sym);
+    free(bits);
     return st;
 }
 
@@ -164,7 +179,7 @@ static strata_status encode_psnr(const strata_field *f, const void *src, size_t 
         if (eb <= 0) break;
         strata_buf trial = {0};
         double sq;
-        strata_status st = encode_interp(f, src, n, mask, specials, eb, coder, threads, &trial, &sq);
+        strata_status st = encode_interp(f, src, NULL, n, mask, specials, eb, coder, threads, &trial, &sq);
         if (st != STRATA_OK) { strata_buf_free(&trial); strata_buf_free(best); return st; }
         const double psnr = sq > 0 ? 10.0 * log10(range * range * valid / sq) : INFINITY;
         if (psnr >= target) {
@@ -192,8 +207,10 @@ static strata_status encode_psnr(const strata_field *f, const void *src, size_t 
     return STRATA_OK;
 }
 
-strata_status strata_compress(const strata_field *f, const void *src, const strata_params *p,
-                              void *dst, size_t dst_capacity, size_t *dst_size)
+/* strata_compress(), or in place (inplace == src) for ABS and REL. */
+static strata_status compress_field(const strata_field *f, const void *src, void *inplace,
+                                    const strata_params *p, void *dst, size_t dst_capacity,
+                                    size_t *dst_size)
 {
     STRATA_FORWARD(strata_check_compress_args(f, src, p, dst, dst_size));
     const size_t n = strata_field_count(f), w = strata_dtype_size(f->dtype);
@@ -221,7 +238,7 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
         st = encode_psnr(&h.info.field, src, n, mask, scan.specials, p->bound, scan.vmin,
                          scan.vmax, coder, threads, &payload, &eb);
     } else if ((eb = strata_resolve_abs_bound(p->mode, p->bound, scan.vmin, scan.vmax)) > 0) {
-        st = encode_interp(&h.info.field, src, n, mask, scan.specials, eb, coder, threads,
+        st = encode_interp(&h.info.field, src, inplace, n, mask, scan.specials, eb, coder, threads,
                            &payload, NULL);
     }
     if (st == STRATA_OK && eb > 0) {
@@ -234,7 +251,9 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
         st = encode_lossless(src, n, w, threads, &payload);
     }
     free(mask);
-    if (st == STRATA_OK && payload.size >= n * w) {
+    if (st == STRATA_OK && payload.size >= n * w && inplace && h.method == STRATA_METHOD_INTERP) {
+        st = STRATA_ERR_UNSUPPORTED; /* stored raw needs the values just overwritten */
+    } else if (st == STRATA_OK && payload.size >= n * w) {
         /* Stored raw: the stream never exceeds the input by more than the overhead. */
         h.method = STRATA_METHOD_RAW;
         payload.size = 0;
@@ -244,4 +263,23 @@ strata_status strata_compress(const strata_field *f, const void *src, const stra
     if (st == STRATA_OK) st = strata_stream_write(&h, payload.data, payload.size, dst, dst_capacity, dst_size);
     strata_buf_free(&payload);
     return st;
+}
+
+strata_status strata_compress(const strata_field *f, const void *src, const strata_params *p,
+                              void *dst, size_t dst_capacity, size_t *dst_size)
+{
+    return compress_field(f, src, NULL, p, dst, dst_capacity, dst_size);
+}
+
+strata_status strata_compress_inplace(const strata_field *f, void *data, const strata_params *p,
+                                      void *dst, size_t dst_capacity, size_t *dst_size)
+{
+    STRATA_FORWARD(strata_check_compress_args(f, data, p, dst, dst_size));
+    const size_t w = strata_dtype_size(f->dtype);
+    if (p->mode != STRATA_MODE_PSNR && (uintptr_t)data % w == 0)
+        return compress_field(f, data, data, p, dst, dst_capacity, dst_size);
+    /* PSNR's trial encodings each start from the original, and the decomposition
+     * works on aligned values: compress from a copy, then decode into data. */
+    STRATA_FORWARD(strata_compress(f, data, p, dst, dst_capacity, dst_size));
+    return strata_decompress(dst, *dst_size, data, strata_field_count(f) * w, p->threads, NULL);
 }

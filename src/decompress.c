@@ -30,21 +30,17 @@ strata_status strata_read_header(const void *src, size_t src_size, strata_stream
 }
 
 /* Writes the values of sec (count values of width w, index order) to the points
- * of dst where pick(i) holds; the count must match exactly. */
+ * whose bit is set (STRATA_FOR_SET_BITS); the count must match exactly. */
 static strata_status place_values(const strata_section *sec, uint8_t *dst, size_t n, size_t w,
-                                  const uint8_t *mask, const uint16_t *codes, int specials,
-                                  size_t count, int threads)
+                                  const uint8_t *bits, size_t count, int threads)
 {
     if (count == 0) return sec->present && sec->raw_size ? STRATA_ERR_CORRUPT : STRATA_OK;
     uint8_t *vals = malloc(count * w);
     STRATA_RETURN_IF(!vals, STRATA_ERR_NOMEM);
     strata_status st = strata_section_load(sec, vals, count * w, threads);
     if (st == STRATA_OK) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            int special = mask && mask[i];
-            if (specials ? special : (!special && codes[i] == 0)) memcpy(dst + i * w, vals + w * k++, w);
-        }
+        const uint8_t *v = vals;
+        STRATA_FOR_SET_BITS(bits, n, i, memcpy(dst + i * w, v, w); v += w);
     }
     free(vals);
     return st;
@@ -84,9 +80,10 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
         if ((n & 7) && bits[n >> 3] >> (n & 7)) goto done; /* bits past the last point */
     }
     st = STRATA_ERR_NOMEM;
-    codes = malloc(n * sizeof *codes);
+    /* Without a mask the decomposition reads the symbols in place (level order);
+     * with one, they are scattered to index order first. */
     sym = malloc((n - specials + 1) * sizeof *sym);
-    if (!codes || !sym) goto done;
+    if (!sym || (mask && !(codes = malloc(n * sizeof *codes)))) goto done;
     const size_t nsym = n - specials;
     strata_symbol_levels lv;
     size_t n1, n0;
@@ -108,15 +105,22 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
         st = strata_segments_decode(coder, cs->data, cs->stored_size, sym, nsym, &lv, threads);
     }
     if (st != STRATA_OK) goto done;
-    st = STRATA_ERR_CORRUPT;
-    if (!strata_codes_scatter(&g, sym, n - specials, mask, codes)) goto done;
-    free(sym); sym = NULL;
-
-    st = place_values(&sec[STRATA_SEC_SPECIALS], dst, n, w, mask, codes, 1, specials, threads);
-    if (st != STRATA_OK) goto done;
-    size_t unpred = 0;
-    for (size_t i = 0; i < n; i++) unpred += codes[i] == 0 && !(mask && mask[i]);
-    st = place_values(&sec[STRATA_SEC_UNPRED], dst, n, w, mask, codes, 0, unpred, threads);
+    if (mask) {
+        st = STRATA_ERR_CORRUPT;
+        if (!strata_codes_scatter(&g, sym, nsym, mask, codes)) goto done;
+        free(sym);
+        sym = NULL;
+        st = place_values(&sec[STRATA_SEC_SPECIALS], dst, n, w, bits, specials, threads);
+        if (st != STRATA_OK) goto done;
+        memset(bits, 0, (n + 7) / 8);
+    } else {
+        codes = sym;
+        sym = NULL;
+        st = STRATA_ERR_NOMEM;
+        if (!(bits = calloc((n + 7) / 8, 1))) goto done;
+    }
+    const size_t unpred = strata_unpred_bits(&g, codes, mask, bits, threads);
+    st = place_values(&sec[STRATA_SEC_UNPRED], dst, n, w, bits, unpred, threads);
     if (st != STRATA_OK) goto done;
     if (f->dtype == STRATA_FLOAT32) strata_interp_decode_f32(&g, plan, (float *)dst, codes, mask, threads);
     else strata_interp_decode_f64(&g, plan, (double *)dst, codes, mask, threads);

@@ -59,9 +59,11 @@ static void make_params(const cli_options *o, strata_params *p)
     p->coder = o->coder;
 }
 
-/* Compresses `a` into a new buffer; prints the error and returns nonzero on failure. */
-static int compress_array(const cli_options *o, const cli_array *a, void **dst, size_t *capacity,
-                          size_t *dst_size)
+/* Compresses `a` into a new buffer; prints the error and returns nonzero on failure.
+ * With `inplace`, a's values are the working memory and are overwritten (by the
+ * reconstruction): for a caller that drops them after. */
+static int compress_array(const cli_options *o, const cli_array *a, int inplace, void **dst,
+                          size_t *capacity, size_t *dst_size)
 {
     strata_params p;
     make_params(o, &p);
@@ -92,6 +94,15 @@ static int compress_array(const cli_options *o, const cli_array *a, void **dst, 
 #else
         st = STRATA_ERR_UNSUPPORTED; /* built without the CUDA backend */
 #endif
+    } else if (inplace) {
+        st = strata_compress_inplace(&a->field, a->data, &p, *dst, cap, dst_size);
+        if (st == STRATA_ERR_UNSUPPORTED) {
+            /* The field does not compress: storing it raw needs the original again. */
+            cli_array b;
+            if (cli_read_field(o, &b)) return 1;
+            st = strata_compress(&b.field, b.data, &p, *dst, cap, dst_size);
+            cli_array_free(&b);
+        }
     } else {
         st = strata_compress(&a->field, a->data, &p, *dst, cap, dst_size);
     }
@@ -112,7 +123,7 @@ int cli_compress(const cli_options *o)
     void *dst = NULL;
     size_t cap = 0, n = 0;
     rc = CLI_EXIT_ERROR;
-    if (compress_array(o, &a, &dst, &cap, &n) == 0 && cli_write_atomic(o->output, dst, n) == 0)
+    if (compress_array(o, &a, 1, &dst, &cap, &n) == 0 && cli_write_atomic(o->output, dst, n) == 0)
         rc = CLI_EXIT_OK;
     if (rc == CLI_EXIT_OK && !o->quiet)
         fprintf(stderr, "%s: %zu -> %zu bytes (ratio %.2f) -> %s\n", o->input, a.size, n,
@@ -368,7 +379,7 @@ int cli_eval(const cli_options *o)
     }
     for (unsigned k = 0; k < o->repeat; k++) {
         double t0 = now_seconds();
-        if (compress_array(o, &a, &stream, &cap, &t.stream_size)) goto done;
+        if (compress_array(o, &a, 0, &stream, &cap, &t.stream_size)) goto done;
         double dt = now_seconds() - t0;
         if (dt < t.compress_s) t.compress_s = dt;
     }

@@ -64,6 +64,39 @@ int strata_codes_scatter(const strata_grid *g, const uint16_t *in, size_t count,
     return k == count;
 }
 
+size_t strata_unpred_bits(const strata_grid *g, const uint16_t *codes, const uint8_t *mask,
+                          uint8_t *bits, int threads)
+{
+    size_t count = 0;
+    if (mask) {
+        for (size_t i = 0; i < g->count; i++)
+            if (!mask[i] && codes[i] == 0) { bits[i >> 3] |= (uint8_t)(1u << (i & 7)); count++; }
+        return count;
+    }
+    /* Level order: find the zeros (rare) in parallel, a block at a time with a
+     * test that vectorizes, and map each back to its index. */
+    const uint64_t n[4] = {g->n[0], g->n[1], g->n[2], g->n[3]};
+    const size_t total = g->count, block = 1024;
+    const long long blocks = (long long)((total + block - 1) / block);
+    #pragma omp parallel for schedule(static) reduction(+ : count) num_threads(threads) if (threads > 1 && blocks >= 64)
+    for (long long b = 0; b < blocks; b++) {
+        const size_t lo = (size_t)b * block, hi = lo + block < total ? lo + block : total;
+        int zero = 0;
+        for (size_t p = lo; p < hi; p++) zero |= codes[p] == 0;
+        if (!zero) continue;
+        for (size_t p = lo; p < hi; p++) {
+            if (codes[p]) continue;
+            uint64_t c[4];
+            strata_pos_coords(n, p, c);
+            const size_t i = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2] + c[3];
+            #pragma omp atomic
+            bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+            count++;
+        }
+    }
+    return count;
+}
+
 void strata_fine_level_counts(const strata_grid *g, const uint8_t *mask, size_t *n1, size_t *n0)
 {
     size_t c[2] = {0, 0};

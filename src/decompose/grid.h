@@ -5,6 +5,15 @@
 
 #include "../common/internal.h"
 
+/* Helpers that the CUDA backend compiles too (gpu/gx_kernels.h). */
+#ifdef __CUDACC__
+#  define STRATA_HD __host__ __device__ __forceinline__
+#elif defined(__GNUC__)
+#  define STRATA_HD static inline __attribute__((always_inline)) /* GCC kept calls in the hot loops */
+#else
+#  define STRATA_HD static inline
+#endif
+
 #define STRATA_MAX_LEVELS 64
 #define STRATA_QUANT_RADIUS 32768 /* codes are q + radius in [1, 65535]; 0 = exact */
 
@@ -67,20 +76,104 @@ static inline double strata_pass_cost(double sum, size_t sampled, size_t points)
 static const unsigned strata_md_pass_odd[STRATA_MD_PASSES] = {1, 2, 4, 8, 3, 5, 6, 9, 10, 12,
                                                               7, 11, 13, 14, 15};
 
-/* Level order of the codes (format.md, "Code order"): the origin, then for each
- * level from coarsest to finest the points new at that level, raster order.
- * Special points (mask != 0) are skipped. gather returns the count written. */
+/* Level order of the codes (format.md 4.3): the origin, then for each level from
+ * coarsest to finest the points new at that level, raster order. Fields with
+ * special points keep their codes in index order during the decomposition and
+ * convert: gather leaves the special points out and returns the count written;
+ * scatter is its inverse and returns 0 unless exactly `count` symbols were consumed. */
 size_t strata_codes_gather(const strata_grid *g, const uint16_t *codes,
                            const uint8_t *mask, uint16_t *out);
-/* Inverse of gather; returns 0 unless exactly `count` symbols were consumed. */
 int strata_codes_scatter(const strata_grid *g, const uint16_t *in, size_t count,
                          const uint8_t *mask, uint16_t *codes);
+
+/* Position in that order (special points included) of the point at coordinates
+ * c of a grid of extents n, for c all multiples of S = 2^t and not all of 2S (any
+ * t for the origin, position 0): after the M(t+1) points of the 2S lattice, at
+ * its raster rank within the S lattice less the 2S-lattice points before it. */
+STRATA_HD uint64_t strata_level_pos(const uint64_t n[4], const uint64_t c[4], unsigned t)
+{
+    if (!(c[0] | c[1] | c[2] | c[3])) return 0;
+    uint64_t a[4], m[4], h[4];
+    for (int j = 0; j < 4; j++) {
+        a[j] = c[j] >> t;
+        m[j] = ((n[j] - 1) >> t) + 1;
+        h[j] = ((n[j] - 1) >> (t + 1)) + 1;
+    }
+    const uint64_t lin = ((a[0] * m[1] + a[1]) * m[2] + a[2]) * m[3] + a[3];
+    const uint64_t hp[4] = {h[1] * h[2] * h[3], h[2] * h[3], h[3], 1};
+    uint64_t excl = 0;
+    for (int j = 0; j < 4; j++) {
+        excl += ((a[j] + 1) >> 1) * hp[j];
+        if (a[j] & 1) break;
+    }
+    return h[0] * h[1] * h[2] * h[3] + lin - excl;
+}
+
+/* The inverse of strata_level_pos(): the coordinates of level-order position pos.
+ * Used only for the rare points that need it (code 0), so it may loop. */
+STRATA_HD void strata_pos_coords(const uint64_t n[4], uint64_t pos, uint64_t c[4])
+{
+    c[0] = c[1] = c[2] = c[3] = 0;
+    if (pos == 0) return;
+    unsigned t = 0;
+    uint64_t next = 1; /* M(t+1): points of the 2^(t+1) lattice */
+    for (;; t++) {
+        next = 1;
+        for (int j = 0; j < 4; j++) next *= ((n[j] - 1) >> (t + 1)) + 1;
+        if (pos >= next) break;
+    }
+    uint64_t m[4], h[4], r = pos - next;
+    for (int j = 0; j < 4; j++) {
+        m[j] = ((n[j] - 1) >> t) + 1;
+        h[j] = ((n[j] - 1) >> (t + 1)) + 1;
+    }
+    int even = 1; /* the coordinates so far are all even multiples of 2^t */
+    for (int j = 0; j < 4; j++) {
+        uint64_t P = 1, Q = 1;
+        for (int i = j + 1; i < 4; i++) { P *= m[i]; Q *= h[i]; }
+        uint64_t aj;
+        if (even) {
+            /* An even value leaves P - Q points (the all-even rest is coarser), an odd one P. */
+            const uint64_t pair = 2 * P - Q, q = r / pair, rem = r - q * pair;
+            aj = 2 * q;
+            if (rem < P - Q) {
+                r = rem;
+            } else {
+                aj++;
+                r = rem - (P - Q);
+                even = 0;
+            }
+        } else {
+            aj = r / P;
+            r -= aj * P;
+        }
+        c[j] = aj << t;
+    }
+}
+
+/* Marks in `bits` (bit i & 7 of byte i >> 3, zeroed by the caller; the layout of
+ * the MASK section) the unpredictable points: code 0 and not special. With a
+ * mask, `codes` are in index order; without, in level order. Returns their count. */
+size_t strata_unpred_bits(const strata_grid *g, const uint16_t *codes, const uint8_t *mask,
+                          uint8_t *bits, int threads);
+
+/* Runs BODY with `i` set to each point whose bit is set in `bits` (n points, the
+ * layout above), in index order. */
+#define STRATA_FOR_SET_BITS(bits, n, i, BODY)                                            \
+    for (size_t w_ = 0; w_ < ((n) + 7) / 8; w_++)                                       \
+        for (unsigned b_ = (bits)[w_]; b_; b_ &= b_ - 1) {                                \
+            const size_t i = w_ * 8 + (size_t)__builtin_ctz(b_);                          \
+            BODY;                                                                       \
+        }
 
 /* Non-special points new at stride 2 (n1) and stride 1 (n0): the last two
  * groups of the level order. */
 void strata_fine_level_counts(const strata_grid *g, const uint8_t *mask, size_t *n1, size_t *n0);
 
-/* Per-dtype entry points generated from interp_template.h (interp.c). */
+/* Per-dtype entry points generated from interp_template.h (interp.c). `codes`
+ * holds a code a point: in index order if there is a mask, else in level order
+ * (format.md 4.3). Encode overwrites v with the reconstruction, except at the
+ * special and unpredictable points, which keep their values. */
 #define STRATA_DECLARE_INTERP(T, SFX)                                                   \
     int strata_interp_plan_##SFX(const strata_grid *g, const T *v, const uint8_t *mask,  \
                                  double eb, unsigned coder, int threads,                 \

@@ -77,17 +77,18 @@ typedef struct {
     size_t sampled;
 } FN(interp_state);
 
-/* Quantizes (encode) or reconstructs (decode) point idx against pred. */
-STRATA_INLINE void FN(apply)(const int op, FN(interp_state) *st, size_t idx, double pred)
+/* Quantizes (encode) or reconstructs (decode) point idx against pred; its code
+ * is codes[ci]. */
+STRATA_INLINE void FN(apply)(const int op, FN(interp_state) *st, size_t idx, size_t ci, double pred)
 {
     T *v = st->v;
     if (op == OP_DECODE) {
-        unsigned q = st->codes[idx];
+        unsigned q = st->codes[ci];
         if (q) v[idx] = FN(strata_dequantize)(q, pred, st->step);
     } else {
         T r;
         unsigned q = FN(strata_quantize)(v[idx], pred, st->step, st->inv_step, st->eb, &r);
-        st->codes[idx] = (uint16_t)q;
+        st->codes[ci] = (uint16_t)q;
         if (q) v[idx] = r;
     }
 }
@@ -116,7 +117,7 @@ STRATA_INLINE double FN(predict_nb)(int cubic, const int f[4], const double nb[4
 }
 
 STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *st,
-                             size_t idx, size_t ds, int am3, int ap1, int ap3)
+                             size_t idx, size_t ci, size_t ds, int am3, int ap1, int ap3)
 {
     if (masked && st->mask[idx]) return;
     int f[4] = {am3, 1, ap1, ap3};
@@ -129,7 +130,7 @@ STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *s
         st->sampled++;
         return;
     }
-    FN(apply)(op, st, idx, FN(predict_nb)(st->cubic, f, nb));
+    FN(apply)(op, st, idx, ci, FN(predict_nb)(st->cubic, f, nb));
 }
 
 /* The stencils of a multi-dimensional row along the dimensions 0-2 in which
@@ -147,7 +148,7 @@ typedef struct {
  * the caller's instantiation; am3, ap1, ap3 are the grid's flags along dim 3. */
 STRATA_INLINE void FN(visit_md)(const int op, const int masked, FN(interp_state) *st,
                                 const FN(md_row) *r, const int n, const int along, const int full,
-                                size_t idx, size_t s, int am3, int ap1, int ap3)
+                                size_t idx, size_t ci, size_t s, int am3, int ap1, int ap3)
 {
     if (masked && st->mask[idx]) return;
     double p[4], nb[4];
@@ -171,32 +172,52 @@ STRATA_INLINE void FN(visit_md)(const int op, const int masked, FN(interp_state)
         st->sampled++;
         return;
     }
-    FN(apply)(op, st, idx, pred);
+    FN(apply)(op, st, idx, ci, pred);
+}
+
+/* Where the codes of a row whose first point is at (c[0..2], start[3]) go: the
+ * j-th point's to codes[*ci + j * *dci]. With a mask the codes are in index order;
+ * without, straight in the level order of format.md 4.3 (no gather), where a row
+ * is contiguous: every point of the row at stride s, or only the odd multiples
+ * of s when its outer coordinates are even multiples of s (the others are coarser). */
+STRATA_INLINE void FN(row_codes)(const int masked, const strata_grid *g, const strata_pass_geom *pg,
+                                 const size_t c[3], size_t base, size_t *ci, size_t *dci)
+{
+    if (masked) {
+        *ci = base + pg->start[3];
+        *dci = pg->step[3];
+        return;
+    }
+    const uint64_t n[4] = {g->n[0], g->n[1], g->n[2], g->n[3]},
+                   p[4] = {c[0], c[1], c[2], pg->start[3]};
+    *ci = (size_t)strata_level_pos(n, p, (unsigned)__builtin_ctzll(pg->s));
+    *dci = ((c[0] | c[1] | c[2]) & pg->s) == 0 ? 1 : pg->step[3] / pg->s;
 }
 
 /* The points of one multi-dimensional row: new along dimension 3 (odd multiples
  * of s: head, branch-free interior, tail, as in row()) or not (every 2s). */
 STRATA_INLINE void FN(row_md_points)(const int op, const int masked, FN(interp_state) *st,
                                      const FN(md_row) *r, const int n, const int along,
-                                     const int full, size_t base, size_t s, size_t n3)
+                                     const int full, size_t base, size_t ci, size_t dci,
+                                     size_t s, size_t n3)
 {
     if (!along) {
-        for (size_t c3 = 0; c3 < n3; c3 += 2 * s)
-            FN(visit_md)(op, masked, st, r, n, 0, full, base + c3, s, 1, 1, 1);
+        for (size_t c3 = 0; c3 < n3; c3 += 2 * s, ci += dci)
+            FN(visit_md)(op, masked, st, r, n, 0, full, base + c3, ci, s, 1, 1, 1);
         return;
     }
     size_t c3 = s;
-    FN(visit_md)(op, masked, st, r, n, 1, full, base + c3, s, 0, c3 + s < n3, c3 + 3 * s < n3);
-    for (c3 += 2 * s; c3 + 3 * s < n3; c3 += 2 * s)
-        FN(visit_md)(op, masked, st, r, n, 1, full, base + c3, s, 1, 1, 1);
-    for (; c3 < n3; c3 += 2 * s)
-        FN(visit_md)(op, masked, st, r, n, 1, full, base + c3, s, 1, c3 + s < n3, c3 + 3 * s < n3);
+    FN(visit_md)(op, masked, st, r, n, 1, full, base + c3, ci, s, 0, c3 + s < n3, c3 + 3 * s < n3);
+    for (c3 += 2 * s, ci += dci; c3 + 3 * s < n3; c3 += 2 * s, ci += dci)
+        FN(visit_md)(op, masked, st, r, n, 1, full, base + c3, ci, s, 1, 1, 1);
+    for (; c3 < n3; c3 += 2 * s, ci += dci)
+        FN(visit_md)(op, masked, st, r, n, 1, full, base + c3, ci, s, 1, c3 + s < n3, c3 + 3 * s < n3);
 }
 
 #define STRATA_ROW_MD_CASE(N, ALONG)                                                        \
     case (N) * 2 + (ALONG):                                                                 \
-        if (full) FN(row_md_points)(op, masked, st, &r, N, ALONG, 1, base, s, g->n[3]);     \
-        else FN(row_md_points)(op, masked, st, &r, N, ALONG, 0, base, s, g->n[3]);          \
+        if (full) FN(row_md_points)(op, masked, st, &r, N, ALONG, 1, base, ci, dci, s, g->n[3]); \
+        else FN(row_md_points)(op, masked, st, &r, N, ALONG, 0, base, ci, dci, s, g->n[3]);      \
         break;
 
 /* One row of a multi-dimensional pass, along dimension 3. */
@@ -223,6 +244,8 @@ STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *
     }
     int full = 1;
     for (int i = 0; i < r.n; i++) full &= r.f[i][0] && r.f[i][2] && r.f[i][3];
+    size_t ci, dci;
+    FN(row_codes)(masked, g, pg, c, base, &ci, &dci);
     /* One instantiation per (n, along, full): the per-point loops unroll. */
     switch (r.n * 2 + r.along) {
     STRATA_ROW_MD_CASE(0, 1)
@@ -248,25 +271,27 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
     c[2] = pg->start[2] + m2 * pg->step[2];
     const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
     const size_t s = pg->s, n3 = g->n[3];
+    size_t ci, dci;
+    FN(row_codes)(masked, g, pg, c, base, &ci, &dci);
     if (pg->k == 3) {
         /* Interpolating along the row itself: head, branch-free interior, tail. */
         size_t c3 = s;
-        FN(visit)(op, masked, st, base + c3, s, 0, c3 + s < n3, c3 + 3 * s < n3);
-        for (c3 += 2 * s; c3 + 3 * s < n3; c3 += 2 * s)
-            FN(visit)(op, masked, st, base + c3, s, 1, 1, 1);
-        for (; c3 < n3; c3 += 2 * s)
-            FN(visit)(op, masked, st, base + c3, s, 1, c3 + s < n3, c3 + 3 * s < n3);
+        FN(visit)(op, masked, st, base + c3, ci, s, 0, c3 + s < n3, c3 + 3 * s < n3);
+        for (c3 += 2 * s, ci += dci; c3 + 3 * s < n3; c3 += 2 * s, ci += dci)
+            FN(visit)(op, masked, st, base + c3, ci, s, 1, 1, 1);
+        for (; c3 < n3; c3 += 2 * s, ci += dci)
+            FN(visit)(op, masked, st, base + c3, ci, s, 1, c3 + s < n3, c3 + 3 * s < n3);
         return;
     }
     const int k = pg->k;
     const size_t ck = c[k], nk = g->n[k], ds = pg->ds, step3 = pg->step[3];
     const int am3 = ck >= 3 * s, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
     if (am3 && ap1 && ap3) {
-        for (size_t c3 = 0; c3 < n3; c3 += step3)
-            FN(visit)(op, masked, st, base + c3, ds, 1, 1, 1);
+        for (size_t c3 = 0; c3 < n3; c3 += step3, ci += dci)
+            FN(visit)(op, masked, st, base + c3, ci, ds, 1, 1, 1);
     } else {
-        for (size_t c3 = 0; c3 < n3; c3 += step3)
-            FN(visit)(op, masked, st, base + c3, ds, am3, ap1, ap3);
+        for (size_t c3 = 0; c3 < n3; c3 += step3, ci += dci)
+            FN(visit)(op, masked, st, base + c3, ci, ds, am3, ap1, ap3);
     }
 }
 

@@ -12,14 +12,6 @@
 #include <math.h>
 #include "grid.h"
 
-#ifdef __CUDACC__
-#  define STRATA_HD __host__ __device__ __forceinline__
-#elif defined(__GNUC__)
-#  define STRATA_HD static inline __attribute__((always_inline)) /* GCC kept calls in the hot loops */
-#else
-#  define STRATA_HD static inline
-#endif
-
 STRATA_HD double strata_predict(int cubic, int am3, int am1, int ap1, int ap3,
                                 double a, double b, double c, double d)
 {

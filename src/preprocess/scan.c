@@ -3,7 +3,7 @@
 #include "scan.h"
 
 #define STRATA_DEFINE_SCAN(T, SFX)                                                       \
-    static void scan_##SFX(const T *x, size_t n, int has_fill, T fill, uint8_t *mask,    \
+    static void scan_##SFX(const uint8_t *x, size_t n, int has_fill, T fill, uint8_t *mask, \
                            int threads, strata_scan_result *out)                         \
     {                                                                                    \
         double lo = INFINITY, hi = -INFINITY;                                            \
@@ -11,7 +11,8 @@
         _Pragma("omp parallel for num_threads(threads) if (threads > 1 && n > 65536) \
                  reduction(min : lo) reduction(max : hi) reduction(+ : specials)")       \
         for (long long i = 0; i < (long long)n; i++) {                                   \
-            const T v = x[i];                                                            \
+            T v; /* x may be unaligned: the caller's buffer */                           \
+            memcpy(&v, x + (size_t)i * sizeof v, sizeof v);                              \
             const int special = !isfinite(v) || (has_fill && v == fill);                 \
             if (mask) mask[i] = (uint8_t)special;                                        \
             specials += (size_t)special;                                                 \
