@@ -123,7 +123,7 @@ typedef enum {
     STRATA_CODER_RANGE = 2,     /* context-adaptive binary range coder (the default
                                    of earlier versions) */
     STRATA_CODER_RANGE_CTX = 3, /* range coder with pair-of-neighbours contexts and
-                                   two-rate probabilities: smallest */
+                                   16-bit probabilities: smallest */
 } strata_coder;
 
 typedef struct {

@@ -22,14 +22,14 @@ STRATA_INLINE uint8_t rc_byte(rc_decoder *d, const int checked)
 }
 
 /* Branch-free on the decoded bit: it is the unpredictable part. */
-STRATA_INLINE unsigned rc_bit(rc_decoder *d, rc_prob *p, const int checked, const unsigned ver)
+STRATA_INLINE unsigned rc_bit(rc_decoder *d, uint16_t *p, const int checked, const unsigned ver)
 {
-    const uint32_t prob = rc_prob_get(p, ver), bound = (d->range >> rc_prob_bits(ver)) * prob;
+    const uint32_t prob = *p, bound = (d->range >> rc_prob_bits(ver)) * prob;
     const unsigned bit = d->code >= bound;
     const uint32_t mask = 0u - bit;
     d->code -= bound & mask;
     d->range = bit ? d->range - bound : bound;
-    rc_prob_adapt(p, bit, ver);
+    *p = rc_prob_adapt(prob, bit, ver);
     if (d->range < RC_TOP) {
         d->range <<= 8;
         d->code = (d->code << 8) | rc_byte(d, checked);
@@ -58,18 +58,16 @@ STRATA_INLINE int rc_symbol(rc_decoder *d, rc_raw_reader *raw, rc_context *ctx, 
     unsigned v = 0, sign = 0;
     if (k - 1 < RC_KMAX - 1) { /* 1 <= k <= 15 */
         const unsigned neg = rc_bit(d, &c->sign[h->sign], checked, ver);
-        const unsigned mb = rc_mant_bits(k, ver), rawn = k - 1 - mb;
         unsigned mag = 1;
-        if (mb >= 1) mag = 2 | rc_bit(d, &c->mant[k], checked, ver);
-        if (mb >= 2) mag = (mag << 1) | rc_bit(d, &c->mant2[k][mag & 1], checked, ver);
-        if (rawn) mag = (mag << rawn) | rc_raw_get(raw, rawn);
+        if (k >= 2) mag = 2 | rc_bit(d, &c->mant[k], checked, ver);
+        if (k >= 3) mag = (mag << (k - 2)) | rc_raw_get(raw, k - 2);
         v = (unsigned)(STRATA_QUANT_RADIUS + (neg ? -(int)mag : (int)mag));
         sign = 1 + neg;
     } else if (k == 0) {
         v = STRATA_QUANT_RADIUS;
     }
     *out = (uint16_t)v;
-    rc_history_push(h, k, sign);
+    rc_history_push(h, k, sign, ver);
     /* |q| < 2^15 keeps v <= 65535: only the overrun can make a symbol corrupt. */
     return !checked || !d->overrun;
 }
@@ -88,7 +86,7 @@ STRATA_INLINE int rc_decode_segment(const uint8_t *src, size_t size, uint16_t *s
     rc_raw_reader raw = {p + coded, end, 0, 0, 0};
     if (rc_byte(&d, 1) != 0) return 0; /* the encoder's first byte is always 0 */
     for (int i = 0; i < 4; i++) d.code = (d.code << 8) | rc_byte(&d, 1);
-    rc_history h = {0, 0, 0};
+    rc_history h = {0, 0, 0, 0};
     size_t b[4];
     rc_class_runs(lv, first, n, b);
     for (int r = 0; r < 3; r++) {

@@ -11,7 +11,7 @@
  * takes a carry (the interval never leaves [0, 1)), so the walk stops in time.
  * V2: with 11-bit probabilities that stay in [31, 2017], one decision leaves
  * range >= (2^24 >> 11) * 31 > 2^16, so one shift of 8 bits always renormalises.
- * V3: 15-bit probabilities in [32, 32736] leave range >= (2^24 >> 15) * 32 = 2^14,
+ * V3: 16-bit probabilities in [31, 65505] leave range >= (2^24 >> 16) * 31 > 2^12,
  * so two shifts do.
  */
 #include <stdlib.h>
@@ -35,12 +35,12 @@ STRATA_INLINE void rc_shift(rc_encoder *e)
     e->low = (e->low & 0x00FFFFFFu) << 8;
 }
 
-STRATA_INLINE void rc_bit(rc_encoder *e, rc_prob *p, unsigned bit, const unsigned ver)
+STRATA_INLINE void rc_bit(rc_encoder *e, uint16_t *p, unsigned bit, const unsigned ver)
 {
-    const uint32_t prob = rc_prob_get(p, ver), bound = (e->range >> rc_prob_bits(ver)) * prob;
+    const uint32_t prob = *p, bound = (e->range >> rc_prob_bits(ver)) * prob;
     e->low += bound & (0u - bit);
     e->range = bit ? e->range - bound : bound;
-    rc_prob_adapt(p, bit, ver);
+    *p = rc_prob_adapt(prob, bit, ver);
     if (e->range < RC_TOP) {
         e->range <<= 8;
         rc_shift(e);
@@ -83,12 +83,10 @@ STRATA_INLINE int rc_encode_run(rc_encoder *e, strata_buf *coded, rc_raw_writer 
         if (k - 1 < RC_KMAX - 1) { /* 1 <= k <= 15 */
             rc_bit(e, &c->sign[h.sign], q < 0, ver);
             sign = q < 0 ? 2 : 1;
-            const unsigned mb = rc_mant_bits(k, ver), rawn = k - 1 - mb;
-            if (mb >= 1) rc_bit(e, &c->mant[k], (mag >> (k - 2)) & 1, ver);
-            if (mb >= 2) rc_bit(e, &c->mant2[k][(mag >> (k - 2)) & 1], (mag >> (k - 3)) & 1, ver);
-            if (rawn) rc_raw_put(raw, mag & ((1u << rawn) - 1), rawn);
+            if (k >= 2) rc_bit(e, &c->mant[k], (mag >> (k - 2)) & 1, ver);
+            if (k >= 3) rc_raw_put(raw, mag & ((1u << (k - 2)) - 1), k - 2);
         }
-        rc_history_push(&h, k, sign);
+        rc_history_push(&h, k, sign, ver);
     }
     *hp = h;
     return 1;
@@ -106,7 +104,7 @@ STRATA_INLINE int rc_encode_segment(const uint16_t *sym, size_t n, size_t first,
     if (!strata_buf_reserve(&coded, n / 4 + 64 + RC_SYMBOL_BYTES)) return 0;
     coded.data[0] = 0; /* the initial cache byte of the usual formulation */
     rc_encoder e = {0, 0xFFFFFFFFu, coded.data + 1};
-    rc_history h = {0, 0, 0};
+    rc_history h = {0, 0, 0, 0};
     /* Code each run of one level class with its contexts instead of testing
      * the position per symbol. */
     size_t b[4];

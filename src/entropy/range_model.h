@@ -13,13 +13,11 @@
  *   until a 0 bit or j = 15; if not, bits [k < j] for j = c-1, ..., 1 until a
  *   0 bit (k = j), k = 0 when all are 1;
  *   for 1 <= k <= 15, the sign (1 = negative), modelled by the context and the
- *   sign of the previous code (0 for zero or stored, 1 positive, 2 negative);
+ *   sign of the previous code (0 for zero or stored, 1 positive, 2 negative),
+ *   V3: and of the code before it (9 sign contexts);
  *   for k >= 2, the bit of |q| below its leading one, modelled;
- *   V3 only: for k >= 3, the next bit of |q| too, modelled by k and the bit
- *   above it;
- *   the remaining low bits of |q| (k-2 of them for V2, k-3 for V3) as raw bits
- *   in a separate stream: they are nearly incompressible, and each range-coded
- *   bit costs serial latency.
+ *   for k >= 3, the k-2 lowest bits of |q| as raw bits in a separate stream:
+ *   they are incompressible, and each range-coded bit costs serial latency.
  * Every modelled bit has a probability per context. The context is the level
  * class of the symbol (stride 1, 2, or coarser) and the history of the symbols
  * before it in the segment (k1, k2: the k of the previous two):
@@ -28,11 +26,15 @@
  *       the points of one level alternate between kinds predicted differently
  *       (along different dimensions), so k2 often shares the current point's
  *       kind and k1 not; the pair lets the model learn that, a mean cannot.
- * Probabilities, reset per segment:
- *   V2: one 11-bit estimate p, initial 1024, moved 1/32 of the way to each bit;
- *   V3: two 16-bit estimates f and s, initial 32768, moved 1/8 and 1/64 of the
- *       way to each bit (a fast and a slow learner); the bit is coded with the
- *       15-bit probability clamp((f + s) >> 2, 32, 32736).
+ * Probabilities (of a 0 bit), reset to 1/2 per segment, move 1/32 of the way
+ * towards each coded bit: V2 in 11 bits, V3 in 16 bits (V2's floor of 31/2048
+ * costs 0.02 bits per near-certain decision, most of the stream at loose bounds).
+ * V3 costs 4-8% more instructions per symbol than V2 (callgrind, UWND, rel 1e-2
+ * and 1e-4); the precomputed pair tables keep its context choice one load.
+ * Tried for V3 and left out (ratios over the shared fields): a fast and a slow
+ * estimate averaged (+0.3 to +0.7% ratio for ~14% more coder instructions), the
+ * second bit below the leading one modelled (+0.15% at rel 1e-4 for ~10% more),
+ * k3 and k4 in the context (as a third context dimension, or in the mean: worse).
  * Segment layout: varint byte length of the range-coded part, that part, then
  * the raw bit stream (LSB first, 64-bit little-endian words, last one partial).
  */
@@ -50,8 +52,7 @@ enum { RC_V2 = 2, RC_V3 = 3 };
 #define RC_NB_CLASSES 9      /* neighbour classes c = 0..8 */
 #define RC_V3_KCAP 9         /* V3 pairs (min(k1, 9), min(k2, 9)) */
 #define RC_V3_CONTEXTS ((RC_V3_KCAP + 1) * (RC_V3_KCAP + 1))
-#define RC_V3_PMIN 32u
-/* Worst case bytes written per symbol: at most 20 modelled decisions of at most
+/* Worst case bytes written per symbol: at most 19 modelled decisions of at most
  * two bytes each (V2: one); checked once per symbol rather than per byte. */
 #define RC_SYMBOL_BYTES 48
 
@@ -61,41 +62,25 @@ static inline unsigned rc_class_contexts(const unsigned ver)
     return ver == RC_V2 ? RC_NB_CLASSES : RC_V3_CONTEXTS;
 }
 
-/* Bits of the probability a decision is coded with. */
+/* Bits of the probabilities. */
 static inline unsigned rc_prob_bits(const unsigned ver)
 {
-    return ver == RC_V2 ? 11 : 15;
+    return ver == RC_V2 ? 11 : 16;
 }
 
-/* V2 uses f only, V3 both. */
-typedef struct { uint16_t f, s; } rc_prob;
-
-static inline uint32_t rc_prob_get(const rc_prob *p, const unsigned ver)
+/* Moves p 1/32 of the way towards the coded bit; p stays in [31, 2^bits - 31]. */
+static inline uint16_t rc_prob_adapt(uint32_t p, unsigned bit, const unsigned ver)
 {
-    if (ver == RC_V2) return p->f;
-    const uint32_t v = ((uint32_t)p->f + p->s) >> 2;
-    return v < RC_V3_PMIN ? RC_V3_PMIN : v > (1u << 15) - RC_V3_PMIN ? (1u << 15) - RC_V3_PMIN : v;
-}
-
-/* Moves the estimates towards the coded bit (V2: 1/32 of the way in 11 bits). */
-static inline void rc_prob_adapt(rc_prob *p, unsigned bit, const unsigned ver)
-{
-    const uint32_t f = p->f, s = p->s;
-    if (ver == RC_V2) {
-        p->f = (uint16_t)(bit ? f - (f >> 5) : f + ((2048u - f) >> 5));
-    } else {
-        p->f = (uint16_t)(bit ? f - (f >> 3) : f + ((65536u - f) >> 3));
-        p->s = (uint16_t)(bit ? s - (s >> 6) : s + ((65536u - s) >> 6));
-    }
+    const uint32_t one = 1u << rc_prob_bits(ver);
+    return (uint16_t)(bit ? p - (p >> 5) : p + ((one - p) >> 5));
 }
 
 typedef struct {
-    rc_prob ge;              /* k >= c */
-    rc_prob up[RC_KMAX];     /* [k > j] for j = c, c+1, ... */
-    rc_prob dn[RC_KMAX];     /* [k < j] for j = c-1, c-2, ..., 1 */
-    rc_prob sign[3];         /* by the sign of the previous code: zero, positive, negative */
-    rc_prob mant[RC_KMAX];   /* the bit below the leading one, by k */
-    rc_prob mant2[RC_KMAX][2]; /* V3: the next bit, by k and the bit above */
+    uint16_t ge;          /* k >= c */
+    uint16_t up[RC_KMAX]; /* [k > j] for j = c, c+1, ... */
+    uint16_t dn[RC_KMAX]; /* [k < j] for j = c-1, c-2, ..., 1 */
+    uint16_t sign[9];     /* by the sign context (rc_history; V2 uses 3) */
+    uint16_t mant[RC_KMAX];
 } rc_context;
 
 typedef struct {
@@ -104,8 +89,8 @@ typedef struct {
 
 static inline void rc_model_init(rc_model *m, const unsigned ver)
 {
-    const rc_prob init = ver == RC_V2 ? (rc_prob){1024, 0} : (rc_prob){32768, 32768};
-    rc_prob *p = (rc_prob *)m->ctx;
+    const uint16_t init = (uint16_t)(1u << (rc_prob_bits(ver) - 1));
+    uint16_t *p = (uint16_t *)m->ctx;
     const size_t n = 3 * rc_class_contexts(ver) * (sizeof(rc_context) / sizeof *p);
     for (size_t i = 0; i < n; i++) p[i] = init;
 }
@@ -121,16 +106,22 @@ static inline unsigned rc_bit_length(unsigned x)
     return x ? 32u - (unsigned)__builtin_clz(x) : 0u;
 }
 
-/* What the model knows of the symbols before the current one. */
+/* What the model knows of the symbols before the current one: pair =
+ * k1 * 17 + k2 (k1, k2: the k of the previous two symbols), k1, the sign
+ * context (V2: the previous sign s1; V3: 3 * the sign before it + s1), and s1. */
 typedef struct {
-    unsigned k1, k2, sign;
+    unsigned pair, k1, sign, s1;
 } rc_history;
 
-/* A coder's per-thread scratch: the model, and the neighbour class of every
- * k1 + k2 (a load instead of an add, a shift and a min per symbol). */
+#define RC_PAIRS ((RC_KMAX + 1) * (RC_KMAX + 1))
+
+/* A coder's per-thread scratch: the model, and per (k1, k2) pair the neighbour
+ * class and the context index of each version (a load instead of the
+ * arithmetic per symbol). */
 typedef struct {
     rc_model model;
-    uint8_t nb_class[2 * RC_KMAX + 1];
+    uint8_t nb_class[RC_PAIRS];
+    uint8_t context[2][RC_PAIRS]; /* [ver - RC_V2] */
 } rc_scratch;
 
 /* The context of the next symbol within its level class's `ctx`, and its
@@ -138,24 +129,16 @@ typedef struct {
 static inline rc_context *rc_select(rc_context *ctx, const rc_scratch *s, const rc_history *h,
                                     unsigned *nb, const unsigned ver)
 {
-    *nb = s->nb_class[h->k1 + h->k2];
-    if (ver == RC_V2) return &ctx[*nb];
-    const unsigned a = h->k1 < RC_V3_KCAP ? h->k1 : RC_V3_KCAP, b = h->k2 < RC_V3_KCAP ? h->k2 : RC_V3_KCAP;
-    return &ctx[a * (RC_V3_KCAP + 1) + b];
+    *nb = s->nb_class[h->pair];
+    return &ctx[s->context[ver - RC_V2][h->pair]];
 }
 
-static inline void rc_history_push(rc_history *h, unsigned k, unsigned sign)
+static inline void rc_history_push(rc_history *h, unsigned k, unsigned sign, const unsigned ver)
 {
-    h->k2 = h->k1;
+    h->pair = k * (RC_KMAX + 1) + h->k1;
     h->k1 = k;
-    h->sign = sign;
-}
-
-/* Modelled bits of |q| below its leading one, for bit length k (1..15). */
-static inline unsigned rc_mant_bits(unsigned k, const unsigned ver)
-{
-    const unsigned most = ver == RC_V2 ? 1 : 2;
-    return k - 1 < most ? k - 1 : most;
+    h->sign = ver == RC_V2 ? sign : 3 * h->s1 + sign;
+    h->s1 = sign;
 }
 
 static inline rc_scratch *rc_scratch_get(void **scratch)
@@ -163,7 +146,14 @@ static inline rc_scratch *rc_scratch_get(void **scratch)
     if (!*scratch) {
         rc_scratch *s = malloc(sizeof *s);
         if (!s) return NULL;
-        for (unsigned k = 0; k <= 2 * RC_KMAX; k++) s->nb_class[k] = (uint8_t)rc_nb_class(k, 0);
+        for (unsigned k1 = 0; k1 <= RC_KMAX; k1++)
+            for (unsigned k2 = 0; k2 <= RC_KMAX; k2++) {
+                const unsigned i = k1 * (RC_KMAX + 1) + k2;
+                const unsigned a = k1 < RC_V3_KCAP ? k1 : RC_V3_KCAP, b = k2 < RC_V3_KCAP ? k2 : RC_V3_KCAP;
+                s->nb_class[i] = (uint8_t)rc_nb_class(k1, k2);
+                s->context[0][i] = s->nb_class[i];
+                s->context[1][i] = (uint8_t)(a * (RC_V3_KCAP + 1) + b);
+            }
         *scratch = s;
     }
     return *scratch;
