@@ -715,7 +715,7 @@ strata_status strata_gx_compress(gx_ctx *cx, const strata_field *f, const void *
                                  const strata_params *p, void *dst, size_t cap, size_t *dst_size)
 {
     STRATA_FORWARD(strata_check_compress_args(f, src, p, dst, dst_size));
-    STRATA_RETURN_IF(p->coder == STRATA_CODER_RANGE, STRATA_ERR_UNSUPPORTED);
+    STRATA_RETURN_IF(p->coder == STRATA_CODER_RANGE || p->coder == STRATA_CODER_RANGE_CTX, STRATA_ERR_UNSUPPORTED);
     if (p->mode == STRATA_MODE_LOSSLESS || p->mode == STRATA_MODE_PSNR)
         return gx_compress_on_host(cx, f, src, src_dev, p, dst, cap, dst_size);
     const size_t n = strata_field_count(f), w = strata_dtype_size(f->dtype);

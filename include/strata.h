@@ -118,9 +118,12 @@ typedef enum {
 
 /* Entropy coder of the quantization codes. Every decoder reads both. */
 typedef enum {
-    STRATA_CODER_DEFAULT = 0, /* the library's choice (currently RANGE) */
-    STRATA_CODER_HUFFMAN = 1, /* canonical Huffman segments, then zstd: fastest */
-    STRATA_CODER_RANGE = 2,   /* context-adaptive binary range coder: smallest */
+    STRATA_CODER_DEFAULT = 0,   /* the library's choice (currently RANGE_CTX) */
+    STRATA_CODER_HUFFMAN = 1,   /* canonical Huffman segments, then zstd: fastest */
+    STRATA_CODER_RANGE = 2,     /* context-adaptive binary range coder (the default
+                                   of earlier versions) */
+    STRATA_CODER_RANGE_CTX = 3, /* range coder with pair-of-neighbours contexts and
+                                   16-bit probabilities: smallest */
 } strata_coder;
 
 typedef struct {

@@ -34,7 +34,7 @@ strata_status strata_check_compress_args(const strata_field *f, const void *src,
     if (p->mode != STRATA_MODE_LOSSLESS)
         STRATA_RETURN_IF(!(p->bound > 0) || !isfinite(p->bound), STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(p->threads < 0, STRATA_ERR_INVALID_ARG);
-    STRATA_RETURN_IF(p->coder < STRATA_CODER_DEFAULT || p->coder > STRATA_CODER_RANGE, STRATA_ERR_INVALID_ARG);
+    STRATA_RETURN_IF(p->coder < STRATA_CODER_DEFAULT || p->coder > STRATA_CODER_RANGE_CTX, STRATA_ERR_INVALID_ARG);
     return STRATA_OK;
 }
 
@@ -232,7 +232,7 @@ static strata_status compress_field(const strata_field *f, const void *src, void
     }
     h.info.valid_min = scan.vmin;
     h.info.valid_max = scan.vmax;
-    const unsigned coder = p->coder == STRATA_CODER_DEFAULT ? STRATA_CODER_RANGE : (unsigned)p->coder;
+    const unsigned coder = p->coder == STRATA_CODER_DEFAULT ? STRATA_CODER_RANGE_CTX : (unsigned)p->coder;
     double eb = 0.0;
     if (p->mode == STRATA_MODE_PSNR && scan.vmax > scan.vmin) {
         st = encode_psnr(&h.info.field, src, n, mask, scan.specials, p->bound, scan.vmin,

@@ -135,13 +135,13 @@ static void compress_args(void)
         }
     }
     /* Coders. */
-    static const int bad_coder[] = {-1, 3, 100};
+    static const int bad_coder[] = {-1, 4, 100};
     for (size_t i = 0; i < 3; i++) {
         strata_params q = good_params();
         q.coder = (strata_coder)bad_coder[i];
         TU_EXPECT_STATUS(compress(&f, &q), STRATA_ERR_INVALID_ARG, "coder %d", bad_coder[i]);
     }
-    for (int c = STRATA_CODER_DEFAULT; c <= STRATA_CODER_RANGE; c++) {
+    for (int c = STRATA_CODER_DEFAULT; c <= STRATA_CODER_RANGE_CTX; c++) {
         strata_params q = good_params();
         q.coder = (strata_coder)c;
         TU_EXPECT_STATUS(compress(&f, &q), STRATA_OK, "coder %d", c);

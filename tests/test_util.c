@@ -422,6 +422,7 @@ void tu_sample_make(int which, tu_sample *s)
         tu_gen_smooth(s->data, dt, nd, dims, 5.0, 4.0, 0.01, (uint64_t)which);
     }
     if (which == 5) s->params.coder = STRATA_CODER_HUFFMAN;
+    if (which == 4) s->params.coder = STRATA_CODER_RANGE; /* the others: the default, RANGE_CTX */
     s->blocks = which >= 6;
     if (which == 7) /* nearly constant: a small stream */
         for (size_t i = 0; i < n; i++) tu_set(s->data, dt, i, i % 100003 ? 1.0 : 2.0);

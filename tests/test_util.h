@@ -140,7 +140,8 @@ double tu_psnr(const strata_field *field, const void *orig, const void *recon);
  * 1 "f64_1d_rel":      1D f64 smooth field, REL 1e-4
  * 2 "f32_2d_lossless": 2D f32, lossless
  * 3 "f32_1d_raw":      1D f32 random bits with a tiny ABS bound: stored raw
- * 4 "f64_4d_abs_nan":  4D f64 with NaN/Inf, ABS 1e-2
+ * 4 "f64_4d_abs_nan":  4D f64 with NaN/Inf, ABS 1e-2, range coder 2 (the others
+ *                      with an entropy coder use the default, range_ctx)
  * 5 "f32_2d_huffman":  2D f32, REL 1e-4, Huffman coder
  * 6 "f32_2d_container": a one-block container of a 2D f32 field with fill
  * 7 "f32_multiblock":  a 2-block container of 2 x (2^20 - 5) points (8 MB) */

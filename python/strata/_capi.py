@@ -32,6 +32,7 @@ MODE_PSNR = 5
 CODER_DEFAULT = 0
 CODER_HUFFMAN = 1
 CODER_RANGE = 2
+CODER_RANGE_CTX = 3
 
 # strata_status: pinned values, names as in strata.h
 STATUS_NAMES = {

@@ -37,8 +37,9 @@ class Strata(Codec):
 
     Parameters: exactly one of ``abs``, ``rel``, ``psnr`` or ``lossless=True``
     (as strata.compress); ``fill``: the fill value of the data (kept exact, left out
-    of the value range); ``coder``: "default", "range" or "huffman"; ``threads``:
-    OpenMP threads per chunk (0: OpenMP's default), not stored in the metadata.
+    of the value range); ``coder``: "default", "range_ctx", "range" or "huffman";
+    ``threads``: OpenMP threads per chunk (0: OpenMP's default), not stored in the
+    metadata.
     """
 
     codec_id = "strata"

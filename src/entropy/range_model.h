@@ -1,21 +1,40 @@
-/* range_model.h - the adaptive model of the range coder (format.md, "Range
- * segments"), shared by both directions so they cannot disagree.
+/* range_model.h - the adaptive models of the range coders (format.md, "Range
+ * segments"), shared by both directions so they cannot disagree. Two versions,
+ * one per coder id: RC_V2 (coder 2) and RC_V3 (coder 3). Every function here
+ * and in the coder loops takes the version as a constant argument (`ver`); the
+ * loops are force-inlined into one entry point per version, so each coder
+ * compiles to its own code with no test of the version per symbol.
  *
  * A code v (0 = stored exactly, else q = v - radius) is binarized as:
  *   k = 0 if q == 0, bit length of |q| (1..15) otherwise, 16 for v == 0;
- *   k relative to the neighbour class c of its context (the mean k of the two
- *   previous codes, at most 8), so typical codes take two or three decisions:
+ *   k relative to the neighbour class c (the mean k of the two previous codes,
+ *   at most 8), so typical codes take two or three decisions:
  *   [k >= c] (omitted when c = 0); if so, bits [k > j] for j = c, c+1, ...
  *   until a 0 bit or j = 15; if not, bits [k < j] for j = c-1, ..., 1 until a
  *   0 bit (k = j), k = 0 when all are 1;
  *   for 1 <= k <= 15, the sign (1 = negative), modelled by the context and the
- *   sign of the previous code (0 for zero or stored, 1 positive, 2 negative);
+ *   sign of the previous code (0 for zero or stored, 1 positive, 2 negative),
+ *   V3: and of the code before it (9 sign contexts);
  *   for k >= 2, the bit of |q| below its leading one, modelled;
  *   for k >= 3, the k-2 lowest bits of |q| as raw bits in a separate stream:
  *   they are incompressible, and each range-coded bit costs serial latency.
- * Every modelled bit has a probability per context; the context is the level
- * class of the symbol (stride 1, 2, or coarser) and the mean k of the two
- * symbols before it in the segment. Probabilities start at 1/2 per segment.
+ * Every modelled bit has a probability per context. The context is the level
+ * class of the symbol (stride 1, 2, or coarser) and the history of the symbols
+ * before it in the segment (k1, k2: the k of the previous two):
+ *   V2: the neighbour class c alone (9 contexts per level class);
+ *   V3: the pair (min(k1, 9), min(k2, 9)) (100 per level class). In level order
+ *       the points of one level alternate between kinds predicted differently
+ *       (along different dimensions), so k2 often shares the current point's
+ *       kind and k1 not; the pair lets the model learn that, a mean cannot.
+ * Probabilities (of a 0 bit), reset to 1/2 per segment, move 1/32 of the way
+ * towards each coded bit: V2 in 11 bits, V3 in 16 bits (V2's floor of 31/2048
+ * costs 0.02 bits per near-certain decision, most of the stream at loose bounds).
+ * V3 costs 4-8% more instructions per symbol than V2 (callgrind, UWND, rel 1e-2
+ * and 1e-4); the precomputed pair tables keep its context choice one load.
+ * Tried for V3 and left out (ratios over the shared fields): a fast and a slow
+ * estimate averaged (+0.3 to +0.7% ratio for ~14% more coder instructions), the
+ * second bit below the leading one modelled (+0.15% at rel 1e-4 for ~10% more),
+ * k3 and k4 in the context (as a third context dimension, or in the mean: worse).
  * Segment layout: varint byte length of the range-coded part, that part, then
  * the raw bit stream (LSB first, 64-bit little-endian words, last one partial).
  */
@@ -26,44 +45,56 @@
 #include <stdlib.h>
 #include "../decompose/grid.h"
 
-#define RC_PROB_BITS 11
-#define RC_PROB_ONE (1u << RC_PROB_BITS)
-#define RC_ADAPT 5
+enum { RC_V2 = 2, RC_V3 = 3 };
+
 #define RC_TOP (1u << 24)
 #define RC_KMAX 16
-#define RC_NB_CLASSES 9
-#define RC_CONTEXTS (3 * RC_NB_CLASSES)
+#define RC_NB_CLASSES 9      /* neighbour classes c = 0..8 */
+#define RC_V3_KCAP 9         /* V3 pairs (min(k1, 9), min(k2, 9)) */
+#define RC_V3_CONTEXTS ((RC_V3_KCAP + 1) * (RC_V3_KCAP + 1))
+/* Worst case bytes written per symbol: at most 19 modelled decisions of at most
+ * two bytes each (V2: one); checked once per symbol rather than per byte. */
+#define RC_SYMBOL_BYTES 48
+
+/* Contexts per level class. */
+static inline unsigned rc_class_contexts(const unsigned ver)
+{
+    return ver == RC_V2 ? RC_NB_CLASSES : RC_V3_CONTEXTS;
+}
+
+/* Bits of the probabilities. */
+static inline unsigned rc_prob_bits(const unsigned ver)
+{
+    return ver == RC_V2 ? 11 : 16;
+}
+
+/* Moves p 1/32 of the way towards the coded bit; p stays in [31, 2^bits - 31]. */
+static inline uint16_t rc_prob_adapt(uint32_t p, unsigned bit, const unsigned ver)
+{
+    const uint32_t one = 1u << rc_prob_bits(ver);
+    return (uint16_t)(bit ? p - (p >> 5) : p + ((one - p) >> 5));
+}
 
 typedef struct {
     uint16_t ge;          /* k >= c */
     uint16_t up[RC_KMAX]; /* [k > j] for j = c, c+1, ... */
     uint16_t dn[RC_KMAX]; /* [k < j] for j = c-1, c-2, ..., 1 */
-    uint16_t sign[3];   /* by the sign of the previous code: zero, positive, negative */
+    uint16_t sign[9];     /* by the sign context (rc_history; V2 uses 3) */
     uint16_t mant[RC_KMAX];
 } rc_context;
 
 typedef struct {
-    rc_context ctx[RC_CONTEXTS];
+    rc_context ctx[3 * RC_V3_CONTEXTS]; /* level class 0 (stride 1) first */
 } rc_model;
 
-static inline void rc_model_init(rc_model *m)
+static inline void rc_model_init(rc_model *m, const unsigned ver)
 {
-    uint16_t *p = (uint16_t *)m;
-    for (size_t i = 0; i < sizeof *m / sizeof *p; i++) p[i] = RC_PROB_ONE / 2;
+    const uint16_t init = (uint16_t)(1u << (rc_prob_bits(ver) - 1));
+    uint16_t *p = (uint16_t *)m->ctx;
+    const size_t n = 3 * rc_class_contexts(ver) * (sizeof(rc_context) / sizeof *p);
+    for (size_t i = 0; i < n; i++) p[i] = init;
 }
 
-/* Probability after coding `bit`: moves 1/32 of the way towards the bit. */
-static inline uint16_t rc_adapt(uint32_t prob, unsigned bit)
-{
-    return (uint16_t)(bit ? prob - (prob >> RC_ADAPT) : prob + ((RC_PROB_ONE - prob) >> RC_ADAPT));
-}
-
-static inline unsigned rc_level_class(size_t pos, const strata_symbol_levels *lv)
-{
-    return pos >= lv->fine0 ? 0 : pos >= lv->fine1 ? 1 : 2;
-}
-
-/* Context index and its neighbour class c. */
 static inline unsigned rc_nb_class(unsigned k1, unsigned k2)
 {
     unsigned c = (k1 + k2 + 1) >> 1;
@@ -75,22 +106,68 @@ static inline unsigned rc_bit_length(unsigned x)
     return x ? 32u - (unsigned)__builtin_clz(x) : 0u;
 }
 
-/* A coder's per-thread scratch: the model, and the neighbour class of every
- * k1 + k2 (a load instead of an add, a shift and a min per symbol). */
+/* What the model knows of the symbols before the current one: pair =
+ * k1 * 17 + k2 (k1, k2: the k of the previous two symbols), k1, the sign
+ * context (V2: the previous sign s1; V3: 3 * the sign before it + s1), and s1. */
+typedef struct {
+    unsigned pair, k1, sign, s1;
+} rc_history;
+
+#define RC_PAIRS ((RC_KMAX + 1) * (RC_KMAX + 1))
+
+/* A coder's per-thread scratch: the model, and per (k1, k2) pair the neighbour
+ * class and the context index of each version (a load instead of the
+ * arithmetic per symbol). */
 typedef struct {
     rc_model model;
-    uint8_t nb_class[2 * RC_KMAX + 1];
+    uint8_t nb_class[RC_PAIRS];
+    uint8_t context[2][RC_PAIRS]; /* [ver - RC_V2] */
 } rc_scratch;
+
+/* The context of the next symbol within its level class's `ctx`, and its
+ * neighbour class in *nb. */
+static inline rc_context *rc_select(rc_context *ctx, const rc_scratch *s, const rc_history *h,
+                                    unsigned *nb, const unsigned ver)
+{
+    *nb = s->nb_class[h->pair];
+    return &ctx[s->context[ver - RC_V2][h->pair]];
+}
+
+static inline void rc_history_push(rc_history *h, unsigned k, unsigned sign, const unsigned ver)
+{
+    h->pair = k * (RC_KMAX + 1) + h->k1;
+    h->k1 = k;
+    h->sign = ver == RC_V2 ? sign : 3 * h->s1 + sign;
+    h->s1 = sign;
+}
 
 static inline rc_scratch *rc_scratch_get(void **scratch)
 {
     if (!*scratch) {
         rc_scratch *s = malloc(sizeof *s);
         if (!s) return NULL;
-        for (unsigned k = 0; k <= 2 * RC_KMAX; k++) s->nb_class[k] = (uint8_t)rc_nb_class(k, 0);
+        for (unsigned k1 = 0; k1 <= RC_KMAX; k1++)
+            for (unsigned k2 = 0; k2 <= RC_KMAX; k2++) {
+                const unsigned i = k1 * (RC_KMAX + 1) + k2;
+                const unsigned a = k1 < RC_V3_KCAP ? k1 : RC_V3_KCAP, b = k2 < RC_V3_KCAP ? k2 : RC_V3_KCAP;
+                s->nb_class[i] = (uint8_t)rc_nb_class(k1, k2);
+                s->context[0][i] = s->nb_class[i];
+                s->context[1][i] = (uint8_t)(a * (RC_V3_KCAP + 1) + b);
+            }
         *scratch = s;
     }
     return *scratch;
+}
+
+/* The runs of one level class in a segment of n symbols from `first`: symbols
+ * b[r] .. b[r+1]-1 have level class 2 - r (the class changes at most twice). */
+static inline void rc_class_runs(const strata_symbol_levels *lv, size_t first, size_t n, size_t b[4])
+{
+    b[0] = 0;
+    b[1] = lv->fine1 > first ? (lv->fine1 - first < n ? lv->fine1 - first : n) : 0;
+    b[2] = lv->fine0 > first ? (lv->fine0 - first < n ? lv->fine0 - first : n) : 0;
+    if (b[2] < b[1]) b[2] = b[1];
+    b[3] = n;
 }
 
 /* Raw bit stream, LSB first. */

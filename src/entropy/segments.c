@@ -82,5 +82,8 @@ const strata_segment_coder *strata_segment_coder_get(unsigned id)
                                                  strata_huffman_decode_segment};
     static const strata_segment_coder range = {strata_range_encode_segment,
                                                strata_range_decode_segment};
-    return id == STRATA_CODER_HUFFMAN ? &huffman : id == STRATA_CODER_RANGE ? &range : NULL;
+    static const strata_segment_coder range_ctx = {strata_range3_encode_segment,
+                                                   strata_range3_decode_segment};
+    return id == STRATA_CODER_HUFFMAN ? &huffman : id == STRATA_CODER_RANGE ? &range
+         : id == STRATA_CODER_RANGE_CTX ? &range_ctx : NULL;
 }

@@ -41,6 +41,10 @@ int strata_range_encode_segment(const uint16_t *sym, size_t n, size_t first,
                                 const strata_symbol_levels *lv, void **scratch, strata_buf *out);
 int strata_range_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
                                 size_t first, const strata_symbol_levels *lv, void **scratch);
+int strata_range3_encode_segment(const uint16_t *sym, size_t n, size_t first,
+                                 const strata_symbol_levels *lv, void **scratch, strata_buf *out);
+int strata_range3_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
+                                 size_t first, const strata_symbol_levels *lv, void **scratch);
 /* NULL for an unknown id. */
 const strata_segment_coder *strata_segment_coder_get(unsigned id);
 

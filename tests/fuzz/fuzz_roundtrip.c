@@ -10,7 +10,7 @@
  *   [1..4] dims: 1 + byte % 32 each (halved until the field has <= 4096 points)
  *   [5]    REL/ABS bound = (1 + [6] / 64) * 10^-([5] % 40); PSNR: 10 + [5] % 120 dB
  *   [7]    bits 0-1 fill value: 0 -> the first value of the field, else -1e34,
- *          -1e10, 0.0; bits 2-3 coder (3: default); bit 4: through
+ *          -1e10, 0.0; bits 2-3 coder (0 Huffman, 1 range, 2 range_ctx, 3 default); bit 4: through
  *          strata_compress_blocks (a container; PSNR must give UNSUPPORTED)
  *   [8..]  values: source 0: raw bits (cycled); 1: random walk of int8 steps;
  *          2: walk with 0xFF/0xFE/0xFD/0xFC bytes as NaN/+Inf/-Inf/fill;
@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
     p.bound = p.mode == STRATA_MODE_PSNR ? 10.0 + at(d, size, 5) % 120
                                          : (1.0 + at(d, size, 6) / 64.0) * pow(10.0, -(double)(at(d, size, 5) % 40));
     p.threads = 1;
-    static const strata_coder coders[4] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE, STRATA_CODER_DEFAULT,
+    static const strata_coder coders[4] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE, STRATA_CODER_RANGE_CTX,
                                            STRATA_CODER_DEFAULT};
     p.coder = coders[(at(d, size, 7) >> 2) & 3];
     const int blocks = (at(d, size, 7) >> 4) & 1;

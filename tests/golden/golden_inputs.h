@@ -41,6 +41,12 @@ static const golden_case golden_cases[] = {
      STRATA_FLOAT64, 4, {3, 5, 7, 9}, STRATA_MODE_ABS, 1e-3, 3, STRATA_CODER_RANGE, 0},
     {"f32_2d_container", "as f32_2d_fill, through strata_compress_blocks: a one-block container",
      STRATA_FLOAT32, 2, {48, 64}, STRATA_MODE_REL, 1e-3, 1, STRATA_CODER_RANGE, 1},
+    /* Added with coder 3 (range coder with pair contexts); the streams above
+     * are unchanged. */
+    {"f32_2d_fill_ctx", "as f32_2d_fill at REL 1e-5, range coder with pair contexts", STRATA_FLOAT32, 2,
+     {48, 64}, STRATA_MODE_REL, 1e-5, 1, STRATA_CODER_RANGE_CTX, 0},
+    {"f64_3d_ctx", "as f64_3d_rel at REL 1e-6, range coder with pair contexts", STRATA_FLOAT64, 3,
+     {12, 16, 20}, STRATA_MODE_REL, 1e-6, 0, STRATA_CODER_RANGE_CTX, 0},
 };
 #define GOLDEN_CASE_COUNT (sizeof golden_cases / sizeof golden_cases[0])
 #define GOLDEN_FILL (-1e34)
