@@ -116,7 +116,7 @@ typedef enum {
                                  slower than ABS/REL. Not for block containers. */
 } strata_mode;
 
-/* Entropy coder of the quantization codes. Every decoder reads both. */
+/* Entropy coder of the quantization codes. Every decoder reads all of them. */
 typedef enum {
     STRATA_CODER_DEFAULT = 0,   /* the library's choice (currently RANGE_CTX) */
     STRATA_CODER_HUFFMAN = 1,   /* canonical Huffman segments, then zstd: fastest */

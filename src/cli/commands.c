@@ -85,8 +85,8 @@ static int compress_array(const cli_options *o, const cli_array *a, int inplace,
     strata_status st;
     if (o->gpu) {
 #ifdef STRATA_HAVE_GPU
-        if (p.coder == STRATA_CODER_RANGE) {
-            cli_error("%s", "--gpu writes the Huffman coder's stream; --coder range is CPU only");
+        if (p.coder != STRATA_CODER_DEFAULT && p.coder != STRATA_CODER_HUFFMAN) {
+            cli_error("%s", "--gpu writes the Huffman coder's stream; the range coders are CPU only");
             return 1;
         }
         p.coder = STRATA_CODER_HUFFMAN; /* the GPU's coder */

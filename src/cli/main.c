@@ -81,8 +81,9 @@ static const char g_field_help[] =
     "                        (overrides the file's; --fill=nan drops it; write a negative\n"
     "                        value as --fill=-1e10 or --fill -1e10)\n"
     "  --threads N           threads (0: OpenMP's default)\n"
-    "  --coder C             entropy coder: range (default, smallest streams) or\n"
-    "                        huffman (faster; the GPU's)\n";
+    "  --coder C             entropy coder: range_ctx (default, smallest streams),\n"
+    "                        range (that of earlier versions) or huffman (faster;\n"
+    "                        the GPU's)\n";
 
 static void print_general_help(FILE *out)
 {
@@ -253,9 +254,10 @@ static int apply_option(const char *cmd, unsigned cmd_id, option_id id, const ch
         o->threads = (int)u;
         break;
     case OPT_CODER:
-        if (!strcmp(v, "range")) o->coder = STRATA_CODER_RANGE;
+        if (!strcmp(v, "range_ctx")) o->coder = STRATA_CODER_RANGE_CTX;
+        else if (!strcmp(v, "range")) o->coder = STRATA_CODER_RANGE;
         else if (!strcmp(v, "huffman")) o->coder = STRATA_CODER_HUFFMAN;
-        else return usage_error(cmd, "--coder must be range or huffman, not '%s'", v);
+        else return usage_error(cmd, "--coder must be range_ctx, range or huffman, not '%s'", v);
         break;
     case OPT_REPEAT:
         if (parse_unsigned(v, 1, 1000000, &u, NULL))

@@ -152,9 +152,10 @@ if [ -f "$LEV" ]; then
     # Both entropy coders on request: different streams, each within the bound.
     roundtrip lev_huff "$LEV" "$LEV" f32 -1e10 -t f32 -d 20x180x360 --abs 0.01 --fill=-1e10 --coder huffman
     roundtrip lev_range "$LEV" "$LEV" f32 -1e10 -t f32 -d 20x180x360 --abs 0.01 --fill=-1e10 --coder range
-    cmp -s lev_range.str lev_abs.str && pass "--coder range is the default" || fail "--coder range is the default"
-    cmp -s lev_huff.str lev_range.str && fail "--coder huffman changes the stream" \
-        || pass "--coder huffman changes the stream"
+    roundtrip lev_ctx "$LEV" "$LEV" f32 -1e10 -t f32 -d 20x180x360 --abs 0.01 --fill=-1e10 --coder range_ctx
+    cmp -s lev_ctx.str lev_abs.str && pass "--coder range_ctx is the default" || fail "--coder range_ctx is the default"
+    cmp -s lev_huff.str lev_ctx.str || cmp -s lev_range.str lev_ctx.str || cmp -s lev_huff.str lev_range.str \
+        && fail "each --coder writes its own stream" || pass "each --coder writes its own stream"
     # Output permissions are the usual ones, not mkstemp's 0600.
     perm=$(stat -c %a lev_abs.str)
     [ "$perm" = "$(printf '%o' $((0666 & ~0$(umask))))" ] && pass "output permissions $perm" \
