@@ -63,6 +63,17 @@ static int strata_pass_geom_md_init(strata_pass_geom *pg, const strata_grid *g, 
     pg->rows = pg->cnt[0] * pg->cnt[1] * pg->cnt[2];
     return pg->rows != 0 && pg->cnt[3] != 0;
 }
+
+/* Row o of a pass: its coordinates along dimensions 0-2 in c, and the index of
+ * its element at c3 = 0. */
+static inline size_t strata_pass_row(const strata_grid *g, const strata_pass_geom *pg, size_t o,
+                                     size_t c[3])
+{
+    c[2] = pg->start[2] + (o % pg->cnt[2]) * pg->step[2];
+    c[1] = pg->start[1] + ((o / pg->cnt[2]) % pg->cnt[1]) * pg->step[1];
+    c[0] = pg->start[0] + (o / (pg->cnt[2] * pg->cnt[1])) * pg->step[0];
+    return c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
+}
 #endif
 
 /* Mutable state a pass works on; err[] accumulates estimates (linear, cubic, or
@@ -224,12 +235,8 @@ STRATA_INLINE void FN(row_md_points)(const int op, const int masked, FN(interp_s
 STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *st,
                               const strata_grid *g, const strata_pass_geom *pg, size_t o)
 {
-    size_t c[3], m2 = o % pg->cnt[2], m1 = (o / pg->cnt[2]) % pg->cnt[1],
-                 m0 = o / (pg->cnt[2] * pg->cnt[1]);
-    c[0] = pg->start[0] + m0 * pg->step[0];
-    c[1] = pg->start[1] + m1 * pg->step[1];
-    c[2] = pg->start[2] + m2 * pg->step[2];
-    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2], s = pg->s;
+    size_t c[3];
+    const size_t base = strata_pass_row(g, pg, o, c), s = pg->s;
     FN(md_row) r;
     r.n = 0;
     r.along = (pg->odd >> 3) & 1;
@@ -264,13 +271,8 @@ STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *
 STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
                            const strata_grid *g, const strata_pass_geom *pg, size_t o)
 {
-    size_t c[3], m2 = o % pg->cnt[2], m1 = (o / pg->cnt[2]) % pg->cnt[1],
-                 m0 = o / (pg->cnt[2] * pg->cnt[1]);
-    c[0] = pg->start[0] + m0 * pg->step[0];
-    c[1] = pg->start[1] + m1 * pg->step[1];
-    c[2] = pg->start[2] + m2 * pg->step[2];
-    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
-    const size_t s = pg->s, n3 = g->n[3];
+    size_t c[3];
+    const size_t base = strata_pass_row(g, pg, o, c), s = pg->s, n3 = g->n[3];
     size_t ci, dci;
     FN(row_codes)(masked, g, pg, c, base, &ci, &dci);
     if (pg->k == 3) {
