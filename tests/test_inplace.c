@@ -3,7 +3,8 @@
  * For fields of both dtypes and 1-4 dims, plain, with NaN/Inf, with a fill value
  * and with outliers (unpredictable points), in every mode, both coders and 1 and
  * 2 threads: the stream bytes must equal strata_compress()'s, and the field
- * left in place must equal strata_decompress()'s output bit for bit. Then the
+ * left in place must equal strata_decompress()'s output bit for bit and hold
+ * the bound on every point (tu_check_points). Then the
  * field that does not compress (STRATA_ERR_UNSUPPORTED), unaligned data, and
  * the argument errors (the same status as strata_compress, data untouched).
  */
@@ -38,6 +39,10 @@ static strata_status check_case(const strata_field *f, const void *src, const st
                   "%s: stream differs (%zu vs %zu bytes)", label, got_size, want_size);
         TU_EXPECT_STATUS(strata_decompress(want, want_size, out, raw, 1, NULL), STRATA_OK, "%s", label);
         TU_EXPECT(memcmp(out, data, raw) == 0, "%s: data is not the decompressed field", label);
+        /* And every point left in place is within the bound (special points exact). */
+        TU_EXPECT(tu_check_points(f, src, data, p->mode == STRATA_MODE_LOSSLESS,
+                                  tu_user_abs_bound(f, src, p), label, NULL) == 0,
+                  "%s: the field left in place breaks the bound", label);
     }
     free(want); free(got); free(out); free(buf);
     n_cases++;
@@ -52,7 +57,7 @@ static void check_modes(const strata_field *f, const void *src, const char *what
         {STRATA_MODE_LOSSLESS, 0}, {STRATA_MODE_PSNR, 60},
     };
     for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++)
-        for (int c = STRATA_CODER_HUFFMAN; c <= STRATA_CODER_RANGE; c++)
+        for (int c = STRATA_CODER_HUFFMAN; c <= STRATA_CODER_RANGE_CTX; c++)
             for (int t = 1; t <= 2; t++) {
                 strata_params p;
                 strata_params_init(&p);
