@@ -40,7 +40,7 @@ extern "C" {
 #define STRATA_VERSION_NUMBER \
     (STRATA_VERSION_MAJOR * 10000 + STRATA_VERSION_MINOR * 100 + STRATA_VERSION_PATCH)
 /* Version of the stream format this library writes. It reads every earlier one. */
-#define STRATA_FORMAT_VERSION 1
+#define STRATA_FORMAT_VERSION 2
 
 /*! strata_version_number() :
  *  @return STRATA_VERSION_NUMBER of the library actually linked. */
@@ -110,10 +110,16 @@ typedef enum {
     STRATA_MODE_LOSSLESS = 3, /* bit-exact; bound ignored */
     STRATA_MODE_RESERVED_PW_REL_ = 4, /* pointwise relative: reserved, not yet accepted */
     STRATA_MODE_PSNR = 5,     /* PSNR over valid points >= bound (dB), with
-                                 PSNR = 20 log10(max - min) - 10 log10(MSE); the
-                                 stream also holds an absolute bound it honours
-                                 (stream_info.abs_bound). Several trial encodings:
-                                 slower than ABS/REL. Not for block containers. */
+                                 PSNR = 20 log10(max - min) - 10 log10(MSE), in
+                                 the fewer bytes of two methods: interpolation
+                                 (method 1) or a CDF 9/7 wavelet transform
+                                 (method 4, format version 2). The stream also
+                                 holds an absolute bound it honours
+                                 (stream_info.abs_bound): method 1's bin, or the
+                                 largest error method 4's encoder measured plus a
+                                 margin for other platforms' rounding. Several
+                                 trial encodings: slower than ABS/REL. Not for
+                                 block containers. */
 } strata_mode;
 
 /* Entropy coder of the quantization codes. Every decoder reads all of them. */
@@ -154,7 +160,7 @@ typedef struct {
     uint64_t raw_size;        /* bytes of the decompressed field */
     uint64_t stream_size;     /* bytes of the whole stream (header + payload) */
     unsigned method;          /* 0 stored raw, 1 multilevel interpolation, 2 lossless,
-                                 3 block container (blocks > 0) */
+                                 3 block container (blocks > 0), 4 wavelet (PSNR mode) */
     uint64_t blocks;          /* number of blocks of a container; 0 for a single stream */
     uint64_t slab;            /* container: extent of each block along dims[0] */
 } strata_stream_info;

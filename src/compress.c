@@ -5,6 +5,7 @@
 #include "common/format.h"
 #include "common/params_section.h"
 #include "decompose/grid.h"
+#include "decompose/wavelet.h"
 #include "entropy/segments.h"
 #include "entropy/section.h"
 #include "lossless/lossless.h"
@@ -51,6 +52,21 @@ static void append_selected(strata_buf *out, const uint8_t *src, size_t w, size_
                             const uint8_t *bits)
 {
     STRATA_FOR_SET_BITS(bits, n, i, strata_buf_append(out, src + i * w, w));
+}
+
+/* The MASK and SPECIALS sections of both lossy methods; bits (ceil(n/8) bytes)
+ * is scratch and comes back zeroed. */
+static void append_specials(strata_buf *payload, const uint8_t *src, size_t w, size_t n,
+                            const uint8_t *mask, uint8_t *bits, int threads)
+{
+    strata_buf tmp = {0};
+    pack_mask(mask, n, bits);
+    strata_section_append(payload, STRATA_SEC_MASK, bits, (n + 7) / 8, ZSTD_LEVEL_CODES, threads);
+    append_selected(&tmp, src, w, n, bits);
+    strata_section_append(payload, STRATA_SEC_SPECIALS, tmp.data, tmp.size, ZSTD_LEVEL_CODES, threads);
+    if (tmp.failed) payload->failed = 1;
+    strata_buf_free(&tmp);
+    memset(bits, 0, (n + 7) / 8);
 }
 
 /* Sum of squared errors of the reconstruction over valid points, in index
@@ -116,15 +132,8 @@ static strata_status encode_interp(const strata_field *f, const void *src, void 
     strata_params_write(&g, plan, coder, params);
     strata_section_append(payload, STRATA_SEC_PARAMS, params, strata_params_size(&g), STRATA_STORE, threads);
 
+    if (specials) append_specials(payload, src, w, n, mask, bits, threads);
     strata_buf tmp = {0};
-    if (specials) {
-        pack_mask(mask, n, bits);
-        strata_section_append(payload, STRATA_SEC_MASK, bits, (n + 7) / 8, ZSTD_LEVEL_CODES, threads);
-        append_selected(&tmp, src, w, n, bits);
-        strata_section_append(payload, STRATA_SEC_SPECIALS, tmp.data, tmp.size, ZSTD_LEVEL_CODES, threads);
-        tmp.size = 0;
-        memset(bits, 0, (n + 7) / 8);
-    }
     const size_t nsym = mask ? strata_codes_gather(&g, codes, mask, sym) : n;
     strata_symbol_levels lv;
     size_t n1, n0;
@@ -161,50 +170,258 @@ static strata_status encode_lossless(const void *src, size_t n, size_t w, int th
     return payload->failed ? STRATA_ERR_NOMEM : STRATA_OK;
 }
 
-/* PSNR mode: the largest absolute bound whose reconstruction reaches the target,
- * by a few trial encodings. Uniform errors in [-eb, eb] give MSE = eb^2/3, the
- * first guess; each trial's measured PSNR corrects the next, then bisection in
- * log space between the best bound that reached the target and the smallest
- * that did not. Returns eb = 0 if none reached it (then coded losslessly). */
-static strata_status encode_psnr(const strata_field *f, const void *src, size_t n,
-                                 const uint8_t *mask, size_t specials, double target,
-                                 double vmin, double vmax, unsigned coder, int threads,
-                                 strata_buf *best, double *eb_out)
+/* PSNR mode, for both lossy methods: a search for the coarsest setting s (an
+ * absolute bound, or a quantization step) whose reconstruction reaches the
+ * target. A trial codes with s and returns the PSNR reached, or NAN to stop.
+ * The first guess comes from the uniform error of the setting; each trial's
+ * measured PSNR corrects the next (error ~ s), then bisection in log space
+ * between the largest s that reached the target and the smallest that did not,
+ * until they are within `tol`. */
+typedef double (*psnr_trial)(void *ctx, double s);
+
+static void psnr_search(psnr_trial trial, void *ctx, double s, double target, int iters, double tol)
 {
-    const double range = vmax - vmin, valid = (double)(n - specials);
-    double eb = range * sqrt(3.0) * pow(10.0, -target / 20.0), good = 0.0, bad = 0.0;
-    *eb_out = 0.0;
-    for (int iter = 0; iter < 8; iter++) {
-        eb = strata_resolve_abs_bound(STRATA_MODE_ABS, eb, 0.0, 0.0);
-        if (eb <= 0) break;
-        strata_buf trial = {0};
-        double sq;
-        strata_status st = encode_interp(f, src, NULL, n, mask, specials, eb, coder, threads, &trial, &sq);
-        if (st != STRATA_OK) { strata_buf_free(&trial); strata_buf_free(best); return st; }
-        const double psnr = sq > 0 ? 10.0 * log10(range * range * valid / sq) : INFINITY;
-        if (psnr >= target) {
-            if (!best->data || trial.size <= best->size) {
-                strata_buf_free(best);
-                *best = trial;
-                *eb_out = eb;
-            } else {
-                strata_buf_free(&trial);
-            }
-            good = eb > good ? eb : good;
-        } else {
-            strata_buf_free(&trial);
-            bad = bad == 0.0 || eb < bad ? eb : bad;
-        }
+    double good = 0.0, bad = 0.0;
+    for (int iter = 0; iter < iters; iter++) {
+        s = strata_resolve_abs_bound(STRATA_MODE_ABS, s, 0.0, 0.0);
+        if (s <= 0) return;
+        const double psnr = trial(ctx, s);
+        if (isnan(psnr)) return;
+        if (psnr >= target) good = s > good ? s : good;
+        else bad = bad == 0.0 || s < bad ? s : bad;
         if (good > 0 && bad > 0) {
-            if (bad / good < 1.03) break;
-            eb = sqrt(good * bad);
+            if (bad / good < tol) return;
+            s = sqrt(good * bad);
         } else {
-            /* Scale by the PSNR gap (error ~ eb), nudged past the target. */
-            double gap = isinf(psnr) ? 20.0 : psnr - target;
-            eb *= pow(10.0, gap / 20.0) * (psnr >= target ? 1.05 : 0.95);
+            const double gap = isinf(psnr) ? 20.0 : psnr - target;
+            s *= pow(10.0, gap / 20.0) * (psnr >= target ? 1.05 : 0.95);
         }
     }
-    return STRATA_OK;
+}
+
+/* What both methods' PSNR trials share: the field, and how PSNR is measured. */
+typedef struct {
+    const strata_field *f;
+    const void *src;
+    size_t n, specials;
+    const uint8_t *mask;
+    double range, target;
+    unsigned coder;
+    int threads;
+    strata_status st;
+} psnr_job;
+
+/* NaN or infinite errors (a reconstruction that overflowed) fail any target;
+ * a range near the top of double is taken in the log domain. */
+static double psnr_of(const psnr_job *j, double sq)
+{
+    const double valid = (double)(j->n - j->specials), top = j->range * j->range * valid;
+    if (!(sq < INFINITY)) return -INFINITY;
+    if (sq == 0) return INFINITY;
+    return isfinite(top) ? 10.0 * log10(top / sq) : 20.0 * log10(j->range) - 10.0 * log10(sq / valid);
+}
+
+/* Interpolation: every trial is a full encoding, and the smallest stream that
+ * reaches the target is kept (size is not quite monotone in the bound). */
+typedef struct {
+    psnr_job *job;
+    strata_buf best;
+    double eb;
+} interp_psnr;
+
+static double interp_trial(void *ctx, double eb)
+{
+    interp_psnr *c = ctx;
+    const psnr_job *j = c->job;
+    strata_buf trial = {0};
+    double sq;
+    c->job->st = encode_interp(j->f, j->src, NULL, j->n, j->mask, j->specials, eb, j->coder,
+                               j->threads, &trial, &sq);
+    if (c->job->st != STRATA_OK) {
+        strata_buf_free(&trial);
+        return NAN;
+    }
+    const double psnr = psnr_of(j, sq);
+    if (psnr >= j->target && (!c->best.data || trial.size <= c->best.size)) {
+        strata_buf_free(&c->best);
+        c->best = trial;
+        c->eb = eb;
+    } else {
+        strata_buf_free(&trial);
+    }
+    return psnr;
+}
+
+/* Wavelet: trials only quantize, dequantize and invert (the size falls as the
+ * step grows); the largest step that reaches the target is coded once. */
+typedef struct {
+    psnr_job *job;
+    strata_grid g;
+    uint8_t levels[4];
+    const double *coef; /* forward transform of the field */
+    double *work;       /* a trial's coefficients, then its reconstruction */
+    void *rec;          /* the reconstruction in the field's dtype */
+    double coef_max, step;
+} wavelet_psnr;
+
+/* Reconstructs c->rec from the coefficients quantized with `step`. */
+static int wavelet_reconstruct(wavelet_psnr *c, double step)
+{
+    const psnr_job *j = c->job;
+    const long long n = (long long)j->n;
+    #pragma omp parallel for schedule(static) num_threads(j->threads) if (j->threads > 1)
+    for (long long i = 0; i < n; i++)
+        c->work[i] = strata_wavelet_value(strata_wavelet_index(c->coef[i], step), step);
+    if (!strata_wavelet_inverse(&c->g, c->levels, c->work, j->threads)) return 0;
+    strata_wavelet_store(j->f->dtype, c->work, j->n, c->rec);
+    return 1;
+}
+
+static double wavelet_trial(void *ctx, double step)
+{
+    wavelet_psnr *c = ctx;
+    /* Indices must stay exact in double and in int64. */
+    if (c->coef_max / step >= 0x1p52) return NAN;
+    if (!wavelet_reconstruct(c, step)) {
+        c->job->st = STRATA_ERR_NOMEM;
+        return NAN;
+    }
+    const double psnr = psnr_of(c->job, squared_error(c->job->f, c->job->src, c->rec, c->job->n, c->job->mask));
+    if (psnr >= c->job->target && step > c->step) c->step = step;
+    return psnr;
+}
+
+/* Largest |error| over valid points, plus a margin of 2^-22 (float32) or 2^-40
+ * (float64) of the largest magnitude: a decoder whose double arithmetic rounds
+ * differently (another compiler or machine) still honours the recorded bound. */
+static double recorded_bound(const psnr_job *j, const void *rec, double vmin, double vmax)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < j->n; i++) {
+        if (j->mask && j->mask[i]) continue;
+        double x, y;
+        if (j->f->dtype == STRATA_FLOAT32) {
+            float v;
+            memcpy(&v, (const uint8_t *)j->src + 4 * i, 4);
+            x = v;
+            y = ((const float *)rec)[i];
+        } else {
+            memcpy(&x, (const uint8_t *)j->src + 8 * i, 8);
+            y = ((const double *)rec)[i];
+        }
+        const double e = fabs(x - y);
+        worst = e > worst ? e : worst;
+    }
+    const double amax = fmax(fabs(vmin), fabs(vmax));
+    return worst + amax * (j->f->dtype == STRATA_FLOAT32 ? 0x1p-22 : 0x1p-40) + 0x1p-1000;
+}
+
+/* Method 4: forward transform once (special points filled smoothly, so they
+ * make no edges), search the step, code its indices.
+ * *eb_out = 0 if the method does not apply (no dimension of 8 or more) or no
+ * step reached the target. */
+static strata_status encode_wavelet(psnr_job *j, double vmin, double vmax, strata_buf *payload,
+                                    double *eb_out)
+{
+    wavelet_psnr c = {.job = j};
+    *eb_out = 0.0;
+    strata_grid_init(&c.g, j->f);
+    strata_wavelet_levels(&c.g, c.levels);
+    if (!(c.levels[0] | c.levels[1] | c.levels[2] | c.levels[3])) return STRATA_OK;
+    const size_t n = j->n, w = strata_dtype_size(j->f->dtype);
+    double *coef = malloc(n * sizeof *coef);
+    c.work = malloc(n * sizeof *c.work);
+    c.rec = malloc(n * w);
+    uint16_t *codes = NULL;
+    uint8_t *bits = NULL;
+    strata_status st = STRATA_ERR_NOMEM;
+    if (!coef || !c.work || !c.rec) goto done;
+    for (size_t i = 0; i < n; i++) {
+        if (j->f->dtype == STRATA_FLOAT32) {
+            float v;
+            memcpy(&v, (const uint8_t *)j->src + 4 * i, 4);
+            coef[i] = v;
+        } else {
+            memcpy(&coef[i], (const uint8_t *)j->src + 8 * i, 8);
+        }
+    }
+    if (j->mask && !strata_wavelet_fill(&c.g, coef, j->mask)) goto done;
+    if (!strata_wavelet_forward(&c.g, c.levels, coef, j->threads)) goto done;
+    for (size_t i = 0; i < n; i++) c.coef_max = fmax(c.coef_max, fabs(coef[i]));
+    c.coef = coef;
+    /* Near-orthogonal: a uniform step gives MSE ~ step^2 / 12. */
+    psnr_search(wavelet_trial, &c, j->range * sqrt(12.0) * pow(10.0, -j->target / 20.0), j->target,
+                14, 1.005);
+    st = j->st;
+    if (st != STRATA_OK || c.step == 0.0) goto done;
+    st = STRATA_ERR_NOMEM;
+    if (!wavelet_reconstruct(&c, c.step)) goto done;
+    const double eb = recorded_bound(j, c.rec, vmin, vmax);
+    free(c.rec);
+    c.rec = NULL;
+    codes = malloc(n * sizeof *codes);
+    if (!codes || !(bits = calloc((n + 7) / 8, 1))) goto done;
+    /* The trial's buffer is free again: it takes the escaped indices. */
+    int64_t *esc = (int64_t *)c.work;
+    const size_t nesc = strata_wavelet_quantize(&c.g, c.levels, coef, c.step, codes, esc);
+    free(coef);
+    coef = NULL;
+
+    uint8_t params[STRATA_WAVELET_PARAMS_SIZE];
+    strata_wavelet_params_write(c.levels, j->coder, c.step, params);
+    strata_section_append(payload, STRATA_SEC_PARAMS, params, sizeof params, STRATA_STORE, j->threads);
+    if (j->specials) append_specials(payload, j->src, w, n, j->mask, bits, j->threads);
+    strata_symbol_levels lv;
+    strata_wavelet_fine_starts(&c.g, c.levels, &lv.fine1, &lv.fine0);
+    strata_buf tmp = {0};
+    st = strata_segments_encode(strata_segment_coder_get(j->coder), codes, n, STRATA_SEGMENT_LEN, &lv,
+                                j->threads, &tmp);
+    if (st == STRATA_OK) {
+        strata_section_append(payload, STRATA_SEC_CODES, tmp.data, tmp.size, ZSTD_LEVEL_CODES, j->threads);
+        tmp.size = 0;
+        for (size_t i = 0; i < nesc; i++) {
+            uint8_t b[8];
+            strata_put_u64(b, (uint64_t)esc[i]);
+            strata_buf_append(&tmp, b, 8);
+        }
+        strata_section_append(payload, STRATA_SEC_UNPRED, tmp.data, tmp.size, ZSTD_LEVEL_BULK, j->threads);
+        st = tmp.failed || payload->failed ? STRATA_ERR_NOMEM : STRATA_OK;
+        if (st == STRATA_OK) *eb_out = eb;
+    }
+    strata_buf_free(&tmp);
+done:
+    free(coef);
+    free(c.work);
+    free(c.rec);
+    free(codes);
+    free(bits);
+    return st;
+}
+
+/* PSNR mode: both methods, and the smaller stream. *method_out = RAW, with
+ * *eb_out = 0, if neither reached the target (the field is then coded losslessly). */
+static strata_status encode_psnr(psnr_job *j, double vmin, double vmax, strata_buf *best,
+                                 double *eb_out, strata_method *method_out)
+{
+    interp_psnr ic = {.job = j};
+    /* Uniform errors in [-eb, eb] give MSE = eb^2/3. */
+    psnr_search(interp_trial, &ic, j->range * sqrt(3.0) * pow(10.0, -j->target / 20.0), j->target, 8, 1.03);
+    *best = ic.best;
+    *eb_out = ic.eb;
+    *method_out = ic.eb > 0 ? STRATA_METHOD_INTERP : STRATA_METHOD_RAW;
+    if (j->st != STRATA_OK) return j->st;
+    strata_buf wp = {0};
+    double web;
+    const strata_status st = encode_wavelet(j, vmin, vmax, &wp, &web);
+    if (st == STRATA_OK && web > 0 && (!best->data || wp.size < best->size)) {
+        strata_buf_free(best);
+        *best = wp;
+        *eb_out = web;
+        *method_out = STRATA_METHOD_WAVELET;
+    } else {
+        strata_buf_free(&wp);
+    }
+    return st;
 }
 
 /* strata_compress(), or in place (inplace == src) for ABS and REL. */
@@ -234,15 +451,18 @@ static strata_status compress_field(const strata_field *f, const void *src, void
     h.info.valid_max = scan.vmax;
     const unsigned coder = p->coder == STRATA_CODER_DEFAULT ? STRATA_CODER_RANGE_CTX : (unsigned)p->coder;
     double eb = 0.0;
+    strata_method method = STRATA_METHOD_INTERP;
     if (p->mode == STRATA_MODE_PSNR && scan.vmax > scan.vmin) {
-        st = encode_psnr(&h.info.field, src, n, mask, scan.specials, p->bound, scan.vmin,
-                         scan.vmax, coder, threads, &payload, &eb);
+        psnr_job job = {.f = &h.info.field, .src = src, .n = n, .specials = scan.specials, .mask = mask,
+                        .range = scan.vmax - scan.vmin, .target = p->bound, .coder = coder,
+                        .threads = threads, .st = STRATA_OK};
+        st = encode_psnr(&job, scan.vmin, scan.vmax, &payload, &eb, &method);
     } else if ((eb = strata_resolve_abs_bound(p->mode, p->bound, scan.vmin, scan.vmax)) > 0) {
         st = encode_interp(&h.info.field, src, inplace, n, mask, scan.specials, eb, coder, threads,
                            &payload, NULL);
     }
     if (st == STRATA_OK && eb > 0) {
-        h.method = STRATA_METHOD_INTERP;
+        h.method = method;
         h.info.abs_bound = eb;
     } else if (st == STRATA_OK) {
         /* Lossless asked for, or a bound of zero width (constant field, no valid
@@ -251,7 +471,7 @@ static strata_status compress_field(const strata_field *f, const void *src, void
         st = encode_lossless(src, n, w, threads, &payload);
     }
     free(mask);
-    if (st == STRATA_OK && payload.size >= n * w && inplace && h.method == STRATA_METHOD_INTERP) {
+    if (st == STRATA_OK && payload.size >= n * w && inplace && h.method != STRATA_METHOD_LOSSLESS) {
         st = STRATA_ERR_UNSUPPORTED; /* stored raw needs the values just overwritten */
     } else if (st == STRATA_OK && payload.size >= n * w) {
         /* Stored raw: the stream never exceeds the input by more than the overhead. */

@@ -5,6 +5,7 @@
 #include "common/bytes.h"
 #include "common/params_section.h"
 #include "decompose/grid.h"
+#include "decompose/wavelet.h"
 #include "entropy/segments.h"
 #include "entropy/section.h"
 #include "lossless/lossless.h"
@@ -46,6 +47,53 @@ static strata_status place_values(const strata_section *sec, uint8_t *dst, size_
     return st;
 }
 
+/* Loads the MASK section into bits and mask and counts the special points; an
+ * absent MASK leaves both NULL and the count 0. */
+static strata_status load_mask(const strata_section *sec, size_t n, int threads, uint8_t **bits_out,
+                               uint8_t **mask_out, size_t *specials_out)
+{
+    *bits_out = NULL;
+    *mask_out = NULL;
+    *specials_out = 0;
+    STRATA_RETURN_IF(sec[STRATA_SEC_MASK].present != sec[STRATA_SEC_SPECIALS].present, STRATA_ERR_CORRUPT);
+    if (!sec[STRATA_SEC_MASK].present) return STRATA_OK;
+    uint8_t *bits = malloc((n + 7) / 8), *mask = malloc(n);
+    size_t specials = 0;
+    strata_status st = STRATA_ERR_NOMEM;
+    if (bits && mask) st = strata_section_load(&sec[STRATA_SEC_MASK], bits, (n + 7) / 8, threads);
+    if (st == STRATA_OK) {
+        for (size_t i = 0; i < n; i++) specials += mask[i] = (bits[i >> 3] >> (i & 7)) & 1;
+        /* An encoder never writes an empty mask, nor bits past the last point. */
+        if (specials == 0 || ((n & 7) && bits[n >> 3] >> (n & 7))) st = STRATA_ERR_CORRUPT;
+    }
+    if (st != STRATA_OK) {
+        free(bits);
+        free(mask);
+        return st;
+    }
+    *bits_out = bits;
+    *mask_out = mask;
+    *specials_out = specials;
+    return STRATA_OK;
+}
+
+/* Decodes the CODES section (segments of `coder`, stored or zstd) into sym. */
+static strata_status load_codes(const strata_section *cs, const strata_segment_coder *coder, size_t n,
+                                uint16_t *sym, size_t nsym, const strata_symbol_levels *lv, int threads)
+{
+    STRATA_RETURN_IF(!cs->present, STRATA_ERR_CORRUPT);
+    if (cs->coding != STRATA_CODING_ZSTD)
+        return strata_segments_decode(coder, cs->data, cs->stored_size, sym, nsym, lv, threads);
+    /* The segments are decoded from a zstd-decompressed copy. */
+    STRATA_RETURN_IF(cs->raw_size > (uint64_t)n * 4 + 65536, STRATA_ERR_CORRUPT); /* plausibility cap */
+    uint8_t *raw = malloc((size_t)cs->raw_size + 1);
+    STRATA_RETURN_IF(!raw, STRATA_ERR_NOMEM);
+    strata_status st = strata_section_load(cs, raw, (size_t)cs->raw_size, threads);
+    if (st == STRATA_OK) st = strata_segments_decode(coder, raw, (size_t)cs->raw_size, sym, nsym, lv, threads);
+    free(raw);
+    return st;
+}
+
 static strata_status decode_interp(const strata_header *h, const strata_section *sec,
                                    uint8_t *dst, int threads)
 {
@@ -61,24 +109,13 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
                                          &coder_id), STRATA_ERR_CORRUPT);
     const strata_segment_coder *coder = strata_segment_coder_get(coder_id);
     STRATA_RETURN_IF(!coder, STRATA_ERR_CORRUPT);
-    STRATA_RETURN_IF(!sec[STRATA_SEC_CODES].present || sec[STRATA_SEC_RAW].present, STRATA_ERR_CORRUPT);
-    STRATA_RETURN_IF(sec[STRATA_SEC_MASK].present != sec[STRATA_SEC_SPECIALS].present, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF(sec[STRATA_SEC_RAW].present, STRATA_ERR_CORRUPT);
 
-    strata_status st = STRATA_ERR_NOMEM;
-    uint8_t *mask = NULL, *bits = NULL;
+    uint8_t *mask, *bits;
     uint16_t *codes = NULL, *sym = NULL;
-    size_t specials = 0;
-    if (sec[STRATA_SEC_MASK].present) {
-        bits = malloc((n + 7) / 8);
-        mask = malloc(n);
-        if (!bits || !mask) goto done;
-        st = strata_section_load(&sec[STRATA_SEC_MASK], bits, (n + 7) / 8, threads);
-        if (st != STRATA_OK) goto done;
-        for (size_t i = 0; i < n; i++) specials += mask[i] = (bits[i >> 3] >> (i & 7)) & 1;
-        st = STRATA_ERR_CORRUPT;
-        if (specials == 0) goto done; /* an encoder never writes an empty mask */
-        if ((n & 7) && bits[n >> 3] >> (n & 7)) goto done; /* bits past the last point */
-    }
+    size_t specials;
+    strata_status st = load_mask(sec, n, threads, &bits, &mask, &specials);
+    if (st != STRATA_OK) return st;
     st = STRATA_ERR_NOMEM;
     /* Without a mask the decomposition reads the symbols in place (level order);
      * with one, they are scattered to index order first. */
@@ -90,20 +127,7 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
     strata_fine_level_counts(&g, mask, &n1, &n0);
     lv.fine0 = nsym - n0;
     lv.fine1 = lv.fine0 - n1;
-    const strata_section *cs = &sec[STRATA_SEC_CODES];
-    if (cs->coding == STRATA_CODING_ZSTD) {
-        /* The Huffman segments are decoded from a zstd-decompressed copy. */
-        st = STRATA_ERR_CORRUPT;
-        if (cs->raw_size > (uint64_t)n * 4 + 65536) goto done; /* plausibility cap */
-        st = STRATA_ERR_NOMEM;
-        uint8_t *raw = malloc((size_t)cs->raw_size + 1);
-        if (!raw) goto done;
-        st = strata_section_load(cs, raw, (size_t)cs->raw_size, threads);
-        if (st == STRATA_OK) st = strata_segments_decode(coder, raw, (size_t)cs->raw_size, sym, nsym, &lv, threads);
-        free(raw);
-    } else {
-        st = strata_segments_decode(coder, cs->data, cs->stored_size, sym, nsym, &lv, threads);
-    }
+    st = load_codes(&sec[STRATA_SEC_CODES], coder, n, sym, nsym, &lv, threads);
     if (st != STRATA_OK) goto done;
     if (mask) {
         st = STRATA_ERR_CORRUPT;
@@ -129,6 +153,54 @@ done:
     return st;
 }
 
+/* Method 4: indices to coefficients, inverse transform, rounded to the dtype;
+ * the special points are then written over. */
+static strata_status decode_wavelet(const strata_header *h, const strata_section *sec, uint8_t *dst,
+                                    int threads)
+{
+    const strata_field *f = &h->info.field;
+    const size_t n = h->count, w = strata_dtype_size(f->dtype);
+    strata_grid g;
+    strata_grid_init(&g, f);
+    const strata_section *ps = &sec[STRATA_SEC_PARAMS];
+    STRATA_RETURN_IF(!ps->present || ps->coding != STRATA_CODING_STORED, STRATA_ERR_CORRUPT);
+    uint8_t levels[4];
+    unsigned coder_id;
+    double step;
+    STRATA_RETURN_IF(!strata_wavelet_params_read(&g, ps->data, ps->stored_size, levels, &coder_id, &step),
+                     STRATA_ERR_CORRUPT);
+    const strata_segment_coder *coder = strata_segment_coder_get(coder_id);
+    STRATA_RETURN_IF(!coder || sec[STRATA_SEC_RAW].present, STRATA_ERR_CORRUPT);
+    const strata_section *es = &sec[STRATA_SEC_UNPRED];
+    STRATA_RETURN_IF(es->present && (es->raw_size % 8 || es->raw_size / 8 > n), STRATA_ERR_CORRUPT);
+    const size_t nesc = es->present ? (size_t)es->raw_size / 8 : 0;
+
+    uint8_t *mask, *bits, *raw_esc = NULL;
+    size_t specials;
+    strata_status st = load_mask(sec, n, threads, &bits, &mask, &specials);
+    if (st != STRATA_OK) return st;
+    uint16_t *codes = malloc(n * sizeof *codes);
+    double *y = malloc(n * sizeof *y);
+    int64_t *esc = malloc((nesc + 1) * sizeof *esc);
+    st = STRATA_ERR_NOMEM;
+    if (!codes || !y || !esc || !(raw_esc = malloc(nesc * 8 + 1))) goto done;
+    strata_symbol_levels lv;
+    strata_wavelet_fine_starts(&g, levels, &lv.fine1, &lv.fine0);
+    st = load_codes(&sec[STRATA_SEC_CODES], coder, n, codes, n, &lv, threads);
+    if (st == STRATA_OK && nesc) st = strata_section_load(es, raw_esc, nesc * 8, threads);
+    if (st != STRATA_OK) goto done;
+    for (size_t i = 0; i < nesc; i++) esc[i] = (int64_t)strata_get_u64(raw_esc + 8 * i);
+    st = STRATA_ERR_CORRUPT;
+    if (!strata_wavelet_dequantize(&g, levels, codes, esc, nesc, step, y)) goto done;
+    st = STRATA_ERR_NOMEM;
+    if (!strata_wavelet_inverse(&g, levels, y, threads)) goto done;
+    strata_wavelet_store(f->dtype, y, n, dst);
+    st = mask ? place_values(&sec[STRATA_SEC_SPECIALS], dst, n, w, bits, specials, threads) : STRATA_OK;
+done:
+    free(bits); free(mask); free(codes); free(y); free(esc); free(raw_esc);
+    return st;
+}
+
 static strata_status decode_payload(const strata_header *h, const uint8_t *payload, uint8_t *dst,
                                     int threads)
 {
@@ -148,6 +220,8 @@ static strata_status decode_payload(const strata_header *h, const uint8_t *paylo
     }
     case STRATA_METHOD_INTERP:
         return decode_interp(h, sec, dst, threads);
+    case STRATA_METHOD_WAVELET:
+        return decode_wavelet(h, sec, dst, threads);
     default:
         return STRATA_ERR_CORRUPT;
     }

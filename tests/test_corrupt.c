@@ -1,7 +1,8 @@
 /* test_corrupt.c - damaged streams give errors, never crashes or writes past dst.
  *
  * For each sample stream (tu_sample_make: 3D f32 with fill at REL 1e-3, 1D f64,
- * lossless, stored raw, 4D f64 with NaN/Inf, Huffman-coded, block containers):
+ * lossless, stored raw, 4D f64 with NaN/Inf, Huffman-coded, block containers,
+ * a wavelet-coded PSNR stream):
  *  1. every truncation 0..size-1 must fail in strata_decompress (and
  *     strata_read_header must succeed exactly when the 112-byte header is there);
  *  2. thousands of random single-bit flips, multi-bit flips and byte bursts

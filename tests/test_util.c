@@ -254,7 +254,10 @@ static void check_info(const strata_stream_info *in, const strata_field *f, cons
                        const strata_params *p, size_t stream_size, int blocks, const char *label)
 {
     const size_t n = tu_count(f->ndims, f->dims);
-    TU_EXPECT(in->format_version == STRATA_FORMAT_VERSION, "%s: version %u", label, in->format_version);
+    /* The lowest version that describes the stream: 2 for method 4, else 1. */
+    const unsigned want_version = in->method == 4 ? 2 : 1;
+    TU_EXPECT(in->format_version == want_version, "%s: version %u, want %u", label, in->format_version,
+              want_version);
     TU_EXPECT(in->field.dtype == f->dtype, "%s: dtype %d", label, (int)in->field.dtype);
     TU_EXPECT(in->field.ndims == f->ndims, "%s: ndims %u", label, in->field.ndims);
     for (unsigned i = 0; i < STRATA_MAX_DIMS; i++) {
@@ -282,8 +285,8 @@ static void check_info(const strata_stream_info *in, const strata_field *f, cons
                   (unsigned long long)in->blocks, (unsigned long long)in->slab, strata_block_count(f),
                   strata_block_slab(f));
     } else {
-        TU_EXPECT(in->method <= 2 && in->blocks == 0, "%s: method %u, blocks %llu", label, in->method,
-                  (unsigned long long)in->blocks);
+        TU_EXPECT((in->method <= 2 || (in->method == 4 && p->mode == STRATA_MODE_PSNR)) && in->blocks == 0,
+                  "%s: method %u, blocks %llu", label, in->method, (unsigned long long)in->blocks);
     }
     if (p->mode == STRATA_MODE_LOSSLESS) {
         TU_EXPECT(in->method != 1, "%s: lossless mode coded with method 1", label);
@@ -296,7 +299,8 @@ static void check_info(const strata_stream_info *in, const strata_field *f, cons
               "%s: valid range [%.17g, %.17g], want [%.17g, %.17g] (%zu valid)", label,
               in->valid_min, in->valid_max, lo, hi, valid);
     TU_EXPECT(in->abs_bound >= 0 && isfinite(in->abs_bound), "%s: abs_bound %g", label, in->abs_bound);
-    if (in->method == 1) TU_EXPECT(in->abs_bound > 0, "%s: method 1 with abs_bound 0", label);
+    if (in->method == 1 || in->method == 4)
+        TU_EXPECT(in->abs_bound > 0, "%s: method %u with abs_bound 0", label, in->method);
     /* The enforced bound may be tighter than the user's (huge ones are clamped),
      * never looser. */
     if (p->mode == STRATA_MODE_ABS || p->mode == STRATA_MODE_REL) {
@@ -403,6 +407,7 @@ void tu_sample_make(int which, tu_sample *s)
         {"f32_2d_huffman", STRATA_FLOAT32, 2, {33, 35}, STRATA_MODE_REL, 1e-4},
         {"f32_2d_container", STRATA_FLOAT32, 2, {20, 24}, STRATA_MODE_REL, 1e-3},
         {"f32_multiblock", STRATA_FLOAT32, 2, {2, (1u << 20) - 5}, STRATA_MODE_REL, 1e-2},
+        {"f32_3d_fill_wavelet", STRATA_FLOAT32, 3, {12, 20, 24}, STRATA_MODE_PSNR, 70},
     };
     memset(s, 0, sizeof *s);
     if (which < 0 || which >= TU_SAMPLE_COUNT) abort();
@@ -419,18 +424,18 @@ void tu_sample_make(int which, tu_sample *s)
     if (which == 3) {
         tu_gen_random_finite(s->data, dt, n, 3);
     } else {
-        tu_gen_smooth(s->data, dt, nd, dims, 5.0, 4.0, 0.01, (uint64_t)which);
+        tu_gen_smooth(s->data, dt, nd, dims, 5.0, 4.0, which == 8 ? 0.0 : 0.01, (uint64_t)which);
     }
     if (which == 5) s->params.coder = STRATA_CODER_HUFFMAN;
     if (which == 4) s->params.coder = STRATA_CODER_RANGE; /* the others: the default, RANGE_CTX */
-    s->blocks = which >= 6;
+    s->blocks = which == 6 || which == 7;
     if (which == 7) /* nearly constant: a small stream */
         for (size_t i = 0; i < n; i++) tu_set(s->data, dt, i, i % 100003 ? 1.0 : 2.0);
-    if (which == 0 || which == 6) {
+    if (which == 0 || which == 6 || which == 8) {
         s->field.has_fill = 1;
         s->field.fill_value = -1e34;
         for (size_t i = 0; i < n; i++)
-            if ((i % 24) * 3 + (i / 24 % 20) * 2 < 20 || i % 37 == 5) tu_set(s->data, dt, i, -1e34);
+            if ((i % 24) * 3 + (i / 24 % 20) * 2 < 20 || (which != 8 && i % 37 == 5)) tu_set(s->data, dt, i, -1e34);
     }
     if (which == 4)
         for (size_t i = 3; i < n; i += 17) tu_set(s->data, dt, i, i % 2 ? NAN : (i % 3 ? INFINITY : -INFINITY));
@@ -439,6 +444,11 @@ void tu_sample_make(int which, tu_sample *s)
     if ((s->blocks ? strata_compress_blocks : strata_compress)(&s->field, s->data, &s->params, s->stream, cap,
                                                                &s->stream_size) != STRATA_OK) {
         fprintf(stderr, "tu_sample_make: cannot compress sample %s\n", s->name);
+        abort();
+    }
+    strata_stream_info info;
+    if (which == 8 && (strata_read_header(s->stream, s->stream_size, &info) != STRATA_OK || info.method != 4)) {
+        fprintf(stderr, "tu_sample_make: sample %s is not a wavelet stream\n", s->name);
         abort();
     }
 }

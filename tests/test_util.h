@@ -144,8 +144,10 @@ double tu_psnr(const strata_field *field, const void *orig, const void *recon);
  *                      with an entropy coder use the default, range_ctx)
  * 5 "f32_2d_huffman":  2D f32, REL 1e-4, Huffman coder
  * 6 "f32_2d_container": a one-block container of a 2D f32 field with fill
- * 7 "f32_multiblock":  a 2-block container of 2 x (2^20 - 5) points (8 MB) */
-#define TU_SAMPLE_COUNT 8
+ * 7 "f32_multiblock":  a 2-block container of 2 x (2^20 - 5) points (8 MB)
+ * 8 "f32_3d_fill_wavelet": 3D f32 with fill, PSNR 70 dB, coded by the wavelet
+ *                      method (aborts if the encoder chose another) */
+#define TU_SAMPLE_COUNT 9
 typedef struct {
     const char *name;
     strata_field field;

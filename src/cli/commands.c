@@ -39,6 +39,7 @@ static const char *method_name(unsigned method)
     case 1: return "multilevel interpolation";
     case 2: return "lossless";
     case 3: return "block container";
+    case 4: return "wavelet (CDF 9/7)";
     default: return "unknown";
     }
 }

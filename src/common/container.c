@@ -54,7 +54,7 @@ strata_status strata_container_write_header(const strata_field *f, const strata_
     uint8_t *d = dst;
     memset(d, 0, STRATA_CONTAINER_HEAD);
     memcpy(d, STRATA_CONTAINER_MAGIC, 4);
-    strata_put_u16(d + 4, STRATA_FORMAT_VERSION);
+    strata_put_u16(d + 4, STRATA_CONTAINER_VERSION);
     strata_put_u16(d + 6, STRATA_CONTAINER_HEAD);
     d[8] = (uint8_t)f->dtype;
     d[9] = (uint8_t)f->ndims;

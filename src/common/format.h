@@ -15,15 +15,26 @@ typedef enum {
     STRATA_METHOD_RAW = 0,      /* payload: one RAW section, stored */
     STRATA_METHOD_INTERP = 1,   /* multilevel interpolation + quantization */
     STRATA_METHOD_LOSSLESS = 2, /* byte-plane delta + zstd */
+    /* 3: reported for block containers (STRATA_METHOD_CONTAINER), never in a header */
+    STRATA_METHOD_WAVELET = 4,  /* CDF 9/7 transform + uniform quantization (PSNR mode) */
     STRATA_METHOD_COUNT_
 } strata_method;
+
+/* A stream carries the lowest format version that describes it, so streams of
+ * the methods of version 1 keep their bytes and version-1 decoders refuse only
+ * the streams they cannot read, with STRATA_ERR_VERSION. */
+static inline unsigned strata_method_version(strata_method m)
+{
+    return m == STRATA_METHOD_WAVELET ? 2 : 1;
+}
 
 typedef enum {
     STRATA_SEC_PARAMS = 1,   /* interp: levels, predictors, level bounds */
     STRATA_SEC_MASK = 2,     /* bitmap of special points (NaN, Inf, fill) */
     STRATA_SEC_SPECIALS = 3, /* the special points' values, index order */
-    STRATA_SEC_CODES = 4,    /* quantization codes, Huffman segments */
-    STRATA_SEC_UNPRED = 5,   /* exact values of unpredictable points, index order */
+    STRATA_SEC_CODES = 4,    /* quantization codes, coder segments */
+    STRATA_SEC_UNPRED = 5,   /* exact values of unpredictable points, index order
+                                (method 4: the escaped quantization indices) */
     STRATA_SEC_RAW = 6,      /* field bytes (raw or lossless-transformed) */
     STRATA_SEC_COUNT_
 } strata_section_id;
@@ -67,6 +78,7 @@ strata_status strata_sections_parse(const uint8_t *payload, size_t size,
 /* ---- block containers (format.md, "Block containers") ---- */
 #define STRATA_CONTAINER_MAGIC "STRB"
 #define STRATA_CONTAINER_HEAD 128
+#define STRATA_CONTAINER_VERSION 1 /* blocks use methods 0..2, all of version 1 */
 #define STRATA_METHOD_CONTAINER 3 /* as reported in strata_stream_info.method */
 #define STRATA_BLOCK_POINTS ((size_t)1 << 20)
 

@@ -8,7 +8,7 @@ void strata_header_write(const strata_header *h, uint8_t *d)
     const strata_stream_info *in = &h->info;
     memset(d, 0, STRATA_HEADER_SIZE);
     memcpy(d, STRATA_MAGIC, 4);
-    strata_put_u16(d + 4, STRATA_FORMAT_VERSION);
+    strata_put_u16(d + 4, (uint16_t)strata_method_version(h->method));
     strata_put_u16(d + 6, STRATA_HEADER_SIZE);
     d[8] = (uint8_t)in->field.dtype;
     d[9] = (uint8_t)in->field.ndims;
@@ -79,7 +79,8 @@ strata_status strata_header_parse(const uint8_t *s, size_t size, strata_header *
     STRATA_RETURN_IF(in->mode < STRATA_MODE_ABS || in->mode > STRATA_MODE_PSNR ||
                      in->mode == STRATA_MODE_RESERVED_PW_REL_, STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF(flags & ~STRATA_KNOWN_FLAGS, STRATA_ERR_CORRUPT);
-    STRATA_RETURN_IF((unsigned)h->method >= STRATA_METHOD_COUNT_, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF((unsigned)h->method >= STRATA_METHOD_COUNT_ || h->method == STRATA_METHOD_CONTAINER ||
+                     strata_method_version(h->method) > version, STRATA_ERR_CORRUPT);
     for (int i = 13; i < 16; i++) STRATA_RETURN_IF(s[i] != 0, STRATA_ERR_CORRUPT);
     /* Reserved and outside the header checksum: must be zero, so no flip passes. */
     STRATA_RETURN_IF(strata_get_u32(s + 108) != 0, STRATA_ERR_CORRUPT);
@@ -107,7 +108,8 @@ strata_status strata_header_parse(const uint8_t *s, size_t size, strata_header *
     in->stream_size = STRATA_HEADER_SIZE + h->payload_size;
     in->method = (unsigned)h->method;
     STRATA_RETURN_IF(!(in->abs_bound >= 0) || !isfinite(in->abs_bound), STRATA_ERR_CORRUPT);
-    STRATA_RETURN_IF(h->method == STRATA_METHOD_INTERP && !(in->abs_bound > 0), STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF((h->method == STRATA_METHOD_INTERP || h->method == STRATA_METHOD_WAVELET) &&
+                     !(in->abs_bound > 0), STRATA_ERR_CORRUPT);
     return STRATA_OK;
 }
 

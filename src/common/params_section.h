@@ -1,11 +1,13 @@
-/* params_section.h - the PARAMS section of the interpolation method, shared by
- * both directions so its layout is written down once (format.md, "PARAMS"). */
+/* params_section.h - the PARAMS sections of the interpolation and wavelet
+ * methods, shared by both directions so their layouts are written down once
+ * (format.md 4.1 and 8.1). */
 #ifndef STRATA_PARAMS_SECTION_H
 #define STRATA_PARAMS_SECTION_H
 
 #include <math.h>
 #include "bytes.h"
 #include "../decompose/grid.h"
+#include "../decompose/wavelet.h"
 
 #define STRATA_PARAMS_HEAD 16
 #define STRATA_PARAMS_PER_LEVEL 16
@@ -52,6 +54,32 @@ static inline int strata_params_read(const strata_grid *g, const uint8_t *p, siz
         if (!(plan[l].eb > 0) || !(plan[l].eb <= abs_bound) || !isfinite(2.0 * plan[l].eb)) return 0;
     }
     return 1;
+}
+
+/* Method 4: levels per dimension of the 4D view (u8 x 4), coder (u32), step
+ * (f64), radius (u32), reserved (u32, 0). */
+#define STRATA_WAVELET_PARAMS_SIZE 24
+
+static inline void strata_wavelet_params_write(const uint8_t levels[4], unsigned coder, double step,
+                                               uint8_t *p)
+{
+    memset(p, 0, STRATA_WAVELET_PARAMS_SIZE);
+    memcpy(p, levels, 4);
+    strata_put_u32(p + 4, coder);
+    strata_put_f64(p + 8, step);
+    strata_put_u32(p + 16, STRATA_QUANT_RADIUS);
+}
+
+/* Returns 0 if the section does not describe a valid transform of grid g. */
+static inline int strata_wavelet_params_read(const strata_grid *g, const uint8_t *p, size_t size,
+                                             uint8_t levels[4], unsigned *coder, double *step)
+{
+    if (size != STRATA_WAVELET_PARAMS_SIZE) return 0;
+    memcpy(levels, p, 4);
+    *coder = strata_get_u32(p + 4);
+    *step = strata_get_f64(p + 8);
+    return strata_wavelet_levels_ok(g, levels) && *step > 0 && isfinite(*step) &&
+           strata_get_u32(p + 16) == STRATA_QUANT_RADIUS && strata_get_u32(p + 20) == 0;
 }
 
 #endif

@@ -27,7 +27,7 @@ static void decode(const uint8_t *src, size_t size, int threads)
     if (st == STRATA_OK) {
         /* A stream that decodes has a header that parses, and says the same. */
         if (hst != STRATA_OK || dinfo.raw_size != hinfo.raw_size || dinfo.raw_size > cap ||
-            dinfo.stream_size > size || dinfo.method > 3)
+            dinfo.stream_size > size || dinfo.method > 4)
             abort();
     }
     if (hst == STRATA_OK && hinfo.raw_size > cap && st == STRATA_OK) abort();

@@ -23,7 +23,7 @@ typedef struct {
     size_t dims[4];
     strata_mode mode;
     double bound;
-    int kind;                /* generator variant, see golden_value() */
+    int kind;                /* generator variant, see golden_value(); 4: golden_make_input() */
     strata_coder coder;
     int blocks;              /* written by strata_compress_blocks (a container) */
 } golden_case;
@@ -47,6 +47,10 @@ static const golden_case golden_cases[] = {
      {48, 64}, STRATA_MODE_REL, 1e-5, 1, STRATA_CODER_RANGE_CTX, 0},
     {"f64_3d_ctx", "as f64_3d_rel at REL 1e-6, range coder with pair contexts", STRATA_FLOAT64, 3,
      {12, 16, 20}, STRATA_MODE_REL, 1e-6, 0, STRATA_CODER_RANGE_CTX, 0},
+    /* Added with format version 2 (method 4, wavelet): version 2 streams. */
+    {"f32_3d_psnr_wavelet", "3D f32 16x24x20: uniform noise summed along every dimension (a Brownian "
+     "sheet), PSNR 60 dB: the wavelet method", STRATA_FLOAT32, 3, {16, 24, 20}, STRATA_MODE_PSNR, 60, 4,
+     STRATA_CODER_DEFAULT, 0},
 };
 #define GOLDEN_CASE_COUNT (sizeof golden_cases / sizeof golden_cases[0])
 #define GOLDEN_FILL (-1e34)
@@ -109,6 +113,21 @@ static inline void *golden_make_input(size_t ci, strata_field *f, strata_params 
     const size_t n = strata_field_count(f), w = gc->dtype == STRATA_FLOAT32 ? 4 : 8;
     uint8_t *data = malloc(n * w);
     if (!data) return NULL;
+    if (gc->kind == 4) { /* noise summed along each dimension in turn, in double */
+        double *v = malloc(n * sizeof *v);
+        if (!v) { free(data); return NULL; }
+        for (size_t i = 0; i < n; i++) v[i] = golden_noise(ci, i);
+        size_t stride = 1;
+        for (unsigned d = gc->ndims; d-- > 0; stride *= gc->dims[d])
+            for (size_t i = 0; i < n; i++)
+                if (i / stride % gc->dims[d]) v[i] += v[i - stride];
+        for (size_t i = 0; i < n; i++) {
+            if (w == 4) { float fv = (float)v[i]; memcpy(data + 4 * i, &fv, 4); }
+            else memcpy(data + 8 * i, &v[i], 8);
+        }
+        free(v);
+        return data;
+    }
     for (size_t i = 0; i < n; i++) {
         double x[4] = {0, 0, 0, 0};
         size_t rest = i;
