@@ -841,7 +841,7 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
         if (bits) mbytes = (uint8_t *)malloc(n);
         if (!hsym || (bits && !mbytes)) goto done;
         for (size_t i = 0; bits && i < n; i++) mbytes[i] = (uint8_t)((bits[i >> 5] >> (i & 31)) & 1u);
-        strata_symbol_levels lv;
+        strata_symbol_levels lv = {0};
         size_t n1, n0;
         strata_fine_level_counts(&g, mbytes, &n1, &n0);
         lv.fine0 = nsym - n0;

@@ -135,7 +135,7 @@ static strata_status encode_interp(const strata_field *f, const void *src, void 
     if (specials) append_specials(payload, src, w, n, mask, bits, threads);
     strata_buf tmp = {0};
     const size_t nsym = mask ? strata_codes_gather(&g, codes, mask, sym) : n;
-    strata_symbol_levels lv;
+    strata_symbol_levels lv = {0};
     size_t n1, n0;
     strata_fine_level_counts(&g, mask, &n1, &n0);
     lv.fine0 = nsym - n0;
@@ -206,7 +206,7 @@ typedef struct {
     size_t n, specials;
     const uint8_t *mask;
     double range, target;
-    unsigned coder;
+    unsigned coder, wavelet_coder; /* the interpolation's and the wavelet's */
     int threads;
     strata_status st;
 } psnr_job;
@@ -368,13 +368,14 @@ static strata_status encode_wavelet(psnr_job *j, double vmin, double vmax, strat
     coef = NULL;
 
     uint8_t params[STRATA_WAVELET_PARAMS_SIZE];
-    strata_wavelet_params_write(c.levels, j->coder, c.step, params);
+    strata_wavelet_params_write(c.levels, j->wavelet_coder, c.step, params);
     strata_section_append(payload, STRATA_SEC_PARAMS, params, sizeof params, STRATA_STORE, j->threads);
     if (j->specials) append_specials(payload, j->src, w, n, j->mask, bits, j->threads);
+    strata_subband bands[STRATA_WAVELET_MAX_BANDS];
     strata_symbol_levels lv;
-    strata_wavelet_fine_starts(&c.g, c.levels, &lv.fine1, &lv.fine0);
+    strata_wavelet_symbol_levels(&c.g, c.levels, bands, &lv);
     strata_buf tmp = {0};
-    st = strata_segments_encode(strata_segment_coder_get(j->coder), codes, n, STRATA_SEGMENT_LEN, &lv,
+    st = strata_segments_encode(strata_segment_coder_get(j->wavelet_coder), codes, n, STRATA_SEGMENT_LEN, &lv,
                                 j->threads, &tmp);
     if (st == STRATA_OK) {
         strata_section_append(payload, STRATA_SEC_CODES, tmp.data, tmp.size, ZSTD_LEVEL_CODES, j->threads);
@@ -455,6 +456,8 @@ static strata_status compress_field(const strata_field *f, const void *src, void
     if (p->mode == STRATA_MODE_PSNR && scan.vmax > scan.vmin) {
         psnr_job job = {.f = &h.info.field, .src = src, .n = n, .specials = scan.specials, .mask = mask,
                         .range = scan.vmax - scan.vmin, .target = p->bound, .coder = coder,
+                        .wavelet_coder = p->coder == STRATA_CODER_DEFAULT ? STRATA_CODER_RANGE_BANDS
+                                                                          : (unsigned)p->coder,
                         .threads = threads, .st = STRATA_OK};
         st = encode_psnr(&job, scan.vmin, scan.vmax, &payload, &eb, &method);
     } else if ((eb = strata_resolve_abs_bound(p->mode, p->bound, scan.vmin, scan.vmax)) > 0) {

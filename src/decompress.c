@@ -107,8 +107,9 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
     unsigned coder_id;
     STRATA_RETURN_IF(!strata_params_read(&g, ps->data, ps->stored_size, h->info.abs_bound, plan,
                                          &coder_id), STRATA_ERR_CORRUPT);
+    /* Coder 4 needs subbands: method 4 only. */
     const strata_segment_coder *coder = strata_segment_coder_get(coder_id);
-    STRATA_RETURN_IF(!coder, STRATA_ERR_CORRUPT);
+    STRATA_RETURN_IF(!coder || coder_id == STRATA_CODER_RANGE_BANDS, STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF(sec[STRATA_SEC_RAW].present, STRATA_ERR_CORRUPT);
 
     uint8_t *mask, *bits;
@@ -122,7 +123,7 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
     sym = malloc((n - specials + 1) * sizeof *sym);
     if (!sym || (mask && !(codes = malloc(n * sizeof *codes)))) goto done;
     const size_t nsym = n - specials;
-    strata_symbol_levels lv;
+    strata_symbol_levels lv = {0};
     size_t n1, n0;
     strata_fine_level_counts(&g, mask, &n1, &n0);
     lv.fine0 = nsym - n0;
@@ -184,8 +185,9 @@ static strata_status decode_wavelet(const strata_header *h, const strata_section
     int64_t *esc = malloc((nesc + 1) * sizeof *esc);
     st = STRATA_ERR_NOMEM;
     if (!codes || !y || !esc || !(raw_esc = malloc(nesc * 8 + 1))) goto done;
+    strata_subband bands[STRATA_WAVELET_MAX_BANDS];
     strata_symbol_levels lv;
-    strata_wavelet_fine_starts(&g, levels, &lv.fine1, &lv.fine0);
+    strata_wavelet_symbol_levels(&g, levels, bands, &lv);
     st = load_codes(&sec[STRATA_SEC_CODES], coder, n, codes, n, &lv, threads);
     if (st == STRATA_OK && nesc) st = strata_section_load(es, raw_esc, nesc * 8, threads);
     if (st != STRATA_OK) goto done;

@@ -191,46 +191,66 @@ int strata_wavelet_inverse(const strata_grid *g, const uint8_t levels[4], double
     return 1;
 }
 
-static size_t box_count(const size_t b[4]) { return b[0] * b[1] * b[2] * b[3]; }
-
-void strata_wavelet_fine_starts(const strata_grid *g, const uint8_t levels[4], size_t *fine1,
-                                size_t *fine0)
+static size_t subbands(const strata_grid *g, const uint8_t levels[4], strata_subband *out)
 {
-    size_t box[STRATA_WAVELET_MAX_LEVELS + 1][4];
+    size_t box[STRATA_WAVELET_MAX_LEVELS + 1][4], k = 0, start = 0;
     const int L = level_boxes(g, levels, box);
-    *fine0 = L >= 1 ? box_count(box[1]) : 0;
-    *fine1 = L >= 2 ? box_count(box[2]) : *fine0;
+    for (int l = L; l >= 0; l--) {
+        unsigned split = 0;
+        for (int j = 0; j < 4; j++) if (l < levels[j]) split |= 8u >> j;
+        /* Subband m is high-pass along dimension j when bit 3 - j of m is set,
+         * which only dimensions split at level l can be; level L: the low-pass box. */
+        for (unsigned m = l == L ? 0 : 1; m <= (l == L ? 0u : 15u); m++) {
+            if (m & ~split) continue;
+            strata_subband *b = &out[k++];
+            size_t count = 1;
+            for (int j = 0; j < 4; j++) {
+                const size_t in = box[l < L ? l + 1 : l][j];
+                b->lo[j] = (m & (8u >> j)) ? in : 0;
+                b->e[j] = (m & (8u >> j)) ? box[l][j] - in : in;
+                count *= b->e[j];
+            }
+            b->start = start;
+            start += count;
+        }
+    }
+    return k;
 }
 
-/* Calls BODY(idx) for every coefficient in coding order (wavelet.h): the
- * coarsest box, then per level from coarse to fine its subbands, each in raster
- * order. Subband m (1..15) is high-pass along dimension j when bit 3 - j of m is
- * set, which only dimensions split at that level can be. */
+void strata_wavelet_symbol_levels(const strata_grid *g, const uint8_t levels[4],
+                                  strata_subband bands[STRATA_WAVELET_MAX_BANDS],
+                                  strata_symbol_levels *lv)
+{
+    int L = 0;
+    for (int j = 0; j < 4; j++) L = levels[j] > L ? levels[j] : L;
+    lv->nbands = subbands(g, levels, bands);
+    lv->bands = bands;
+    /* Level l has 2^k - 1 bands, k the number of dimensions it splits. */
+    size_t per[2] = {1, 1};
+    for (int l = 0; l < 2; l++)
+        for (int j = 0; j < 4; j++) per[l] <<= l < levels[j];
+    const size_t n0 = per[0] - 1, n1 = per[1] - 1;
+    lv->fine0 = L >= 1 ? bands[lv->nbands - n0].start : 0;
+    lv->fine1 = L >= 2 ? bands[lv->nbands - n0 - n1].start : lv->fine0;
+}
+
+/* Calls BODY(idx) for every coefficient in coding order: subband by subband,
+ * each in raster order. */
 #define FOR_CODING_ORDER(g, levels, BODY)                                                   \
     do {                                                                                     \
-        size_t box_[STRATA_WAVELET_MAX_LEVELS + 1][4];                                       \
-        const int L_ = level_boxes(g, levels, box_);                                         \
-        for (int l_ = L_; l_ >= 0; l_--) {                                                   \
-            unsigned split_ = 0;                                                             \
-            for (int j_ = 0; j_ < 4; j_++) if (l_ < (levels)[j_]) split_ |= 8u >> j_;        \
-            for (unsigned m_ = l_ == L_ ? 0 : 1; m_ <= (l_ == L_ ? 0u : 15u); m_++) {        \
-                if (m_ & ~split_) continue;                                                  \
-                size_t lo_[4], hi_[4];                                                       \
-                for (int j_ = 0; j_ < 4; j_++) {                                             \
-                    const size_t in_ = box_[l_ < L_ ? l_ + 1 : l_][j_];                      \
-                    lo_[j_] = (m_ & (8u >> j_)) ? in_ : 0;                                   \
-                    hi_[j_] = (m_ & (8u >> j_)) ? box_[l_][j_] : in_;                        \
-                }                                                                            \
-                for (size_t c0 = lo_[0]; c0 < hi_[0]; c0++)                                  \
-                    for (size_t c1 = lo_[1]; c1 < hi_[1]; c1++)                              \
-                        for (size_t c2 = lo_[2]; c2 < hi_[2]; c2++) {                        \
-                            const size_t row_ = c0 * (g)->st[0] + c1 * (g)->st[1] + c2 * (g)->st[2]; \
-                            for (size_t c3 = lo_[3]; c3 < hi_[3]; c3++) {                    \
-                                const size_t idx = row_ + c3;                                \
-                                BODY;                                                        \
-                            }                                                                \
+        strata_subband bands_[STRATA_WAVELET_MAX_BANDS];                                     \
+        const size_t nb_ = subbands(g, levels, bands_);                       \
+        for (size_t b_ = 0; b_ < nb_; b_++) {                                                \
+            const size_t *lo_ = bands_[b_].lo, *e_ = bands_[b_].e;                           \
+            for (size_t c0 = lo_[0]; c0 < lo_[0] + e_[0]; c0++)                              \
+                for (size_t c1 = lo_[1]; c1 < lo_[1] + e_[1]; c1++)                          \
+                    for (size_t c2 = lo_[2]; c2 < lo_[2] + e_[2]; c2++) {                    \
+                        const size_t row_ = c0 * (g)->st[0] + c1 * (g)->st[1] + c2 * (g)->st[2]; \
+                        for (size_t c3 = lo_[3]; c3 < lo_[3] + e_[3]; c3++) {                \
+                            const size_t idx = row_ + c3;                                    \
+                            BODY;                                                            \
                         }                                                                    \
-            }                                                                                \
+                    }                                                                        \
         }                                                                                    \
     } while (0)
 

@@ -10,8 +10,10 @@
 #define STRATA_WAVELET_H
 
 #include "grid.h"
+#include "../entropy/segments.h"
 
 #define STRATA_WAVELET_MAX_LEVELS 16 /* per dimension, in a stream */
+#define STRATA_WAVELET_MAX_BANDS (1 + 15 * STRATA_WAVELET_MAX_LEVELS)
 
 /* The encoder's levels: a dimension is split while its low-pass length is at
  * least 8, at most 6 times (the shared 3D fields: the deepest choice that pays). */
@@ -31,12 +33,13 @@ int strata_wavelet_fill(const strata_grid *g, double *x, const uint8_t *mask);
 int strata_wavelet_forward(const strata_grid *g, const uint8_t levels[4], double *x, int threads);
 int strata_wavelet_inverse(const strata_grid *g, const uint8_t levels[4], double *x, int threads);
 
-/* Coding order: the coarsest low-pass box, then each level's high-pass
- * coefficients from coarsest to finest level, each over its level's box in
- * raster order less the box of the level below. fine1 and fine0 get where
- * the two finest levels' coefficients start, for the coders' level classes. */
-void strata_wavelet_fine_starts(const strata_grid *g, const uint8_t levels[4], size_t *fine1,
-                                size_t *fine0);
+/* Coding order: the coarsest low-pass box, then level by level from the
+ * coarsest, its high-pass subbands, each in raster order. Fills bands (the
+ * subbands in that order) and lv: where the two finest levels start, for the
+ * coders' level classes, and the subbands, for coder 4. */
+void strata_wavelet_symbol_levels(const strata_grid *g, const uint8_t levels[4],
+                                  strata_subband bands[STRATA_WAVELET_MAX_BANDS],
+                                  strata_symbol_levels *lv);
 
 /* Quantizes y (index order) with q = nearest integer of y / step into codes
  * (coding order): q + STRATA_QUANT_RADIUS, or 0 with q appended to esc when

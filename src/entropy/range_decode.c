@@ -76,9 +76,11 @@ STRATA_INLINE int rc_decode_segment(const uint8_t *src, size_t size, uint16_t *s
                                     const strata_symbol_levels *lv, void **scratch, const unsigned ver)
 {
     rc_scratch *s = rc_scratch_get(scratch);
-    if (!s) return 0;
+    if (!s || (ver == RC_V4 && !lv->bands)) return 0;
     rc_model *m = &s->model;
     rc_model_init(m, ver);
+    rc_band_walk bw = {0};
+    if (ver == RC_V4) rc_band_walk_init(&bw, lv, first);
     const uint8_t *p = src, *end = src + size;
     uint64_t coded;
     if (!strata_get_varint(&p, end, &coded) || coded > (uint64_t)(end - p)) return 0;
@@ -92,10 +94,16 @@ STRATA_INLINE int rc_decode_segment(const uint8_t *src, size_t size, uint16_t *s
     for (int r = 0; r < 3; r++) {
         rc_context *ctx = &m->ctx[(2 - r) * rc_class_contexts(ver)];
         size_t i = b[r];
-        for (; i < b[r + 1] && d.end - d.p >= RC_SYMBOL_BYTES; i++)
+        for (; i < b[r + 1] && d.end - d.p >= RC_SYMBOL_BYTES; i++) {
+            if (ver == RC_V4) h.pair = h.k1 * (RC_KMAX + 1) + rc_band_k(&bw, sym, i);
             rc_symbol(&d, &raw, ctx, s, &h, &sym[i], 0, ver);
-        for (; i < b[r + 1]; i++)
+            if (ver == RC_V4) rc_band_next(&bw);
+        }
+        for (; i < b[r + 1]; i++) {
+            if (ver == RC_V4) h.pair = h.k1 * (RC_KMAX + 1) + rc_band_k(&bw, sym, i);
             if (!rc_symbol(&d, &raw, ctx, s, &h, &sym[i], 1, ver)) return 0;
+            if (ver == RC_V4) rc_band_next(&bw);
+        }
     }
     return !d.overrun && !raw.overrun;
 }
@@ -110,4 +118,10 @@ int strata_range3_decode_segment(const uint8_t *src, size_t size, uint16_t *sym,
                                  size_t first, const strata_symbol_levels *lv, void **scratch)
 {
     return rc_decode_segment(src, size, sym, n, first, lv, scratch, RC_V3);
+}
+
+int strata_range4_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
+                                 size_t first, const strata_symbol_levels *lv, void **scratch)
+{
+    return rc_decode_segment(src, size, sym, n, first, lv, scratch, RC_V4);
 }

@@ -55,7 +55,7 @@ STRATA_INLINE void rc_bit(rc_encoder *e, uint16_t *p, unsigned bit, const unsign
  * (the class's). The history carries over from one call to the next. */
 STRATA_INLINE int rc_encode_run(rc_encoder *e, strata_buf *coded, rc_raw_writer *raw, rc_context *ctx,
                                 const rc_scratch *s, const uint16_t *sym, size_t i0, size_t i1,
-                                rc_history *hp, const unsigned ver)
+                                rc_history *hp, rc_band_walk *bw, const unsigned ver)
 {
     rc_history h = *hp;
     for (size_t i = i0; i < i1; i++) {
@@ -69,6 +69,7 @@ STRATA_INLINE int rc_encode_run(rc_encoder *e, strata_buf *coded, rc_raw_writer 
         const unsigned mag = (unsigned)(q < 0 ? -q : q);
         const unsigned k = v == 0 ? RC_KMAX : rc_bit_length(mag);
         unsigned nb;
+        if (ver == RC_V4) h.pair = h.k1 * (RC_KMAX + 1) + rc_band_k(bw, sym, i);
         rc_context *c = rc_select(ctx, s, &h, &nb, ver);
         if (nb == 0 || (rc_bit(e, &c->ge, k >= nb, ver), k >= nb)) {
             /* [k > j] for j = nb.. : ones up to k, then a zero unless k is the top. */
@@ -87,6 +88,7 @@ STRATA_INLINE int rc_encode_run(rc_encoder *e, strata_buf *coded, rc_raw_writer 
             if (k >= 3) rc_raw_put(raw, mag & ((1u << (k - 2)) - 1), k - 2);
         }
         rc_history_push(&h, k, sign, ver);
+        if (ver == RC_V4) rc_band_next(bw);
     }
     *hp = h;
     return 1;
@@ -96,9 +98,11 @@ STRATA_INLINE int rc_encode_segment(const uint16_t *sym, size_t n, size_t first,
                                     void **scratch, strata_buf *out, const unsigned ver)
 {
     rc_scratch *s = rc_scratch_get(scratch);
-    if (!s) return 0;
+    if (!s || (ver == RC_V4 && !lv->bands)) return 0;
     rc_model *m = &s->model;
     rc_model_init(m, ver);
+    rc_band_walk bw = {0};
+    if (ver == RC_V4) rc_band_walk_init(&bw, lv, first);
     strata_buf coded = {0};
     rc_raw_writer raw = {0, 0, {0}};
     if (!strata_buf_reserve(&coded, n / 4 + 64 + RC_SYMBOL_BYTES)) return 0;
@@ -112,7 +116,7 @@ STRATA_INLINE int rc_encode_segment(const uint16_t *sym, size_t n, size_t first,
     int ok = 1;
     for (int r = 0; r < 3 && ok; r++)
         ok = rc_encode_run(&e, &coded, &raw, &m->ctx[(2 - r) * rc_class_contexts(ver)], s, sym, b[r], b[r + 1],
-                           &h, ver);
+                           &h, &bw, ver);
     if (ok) {
         /* Flush: the 4 bytes of low (the carry, if any, goes in with the first). */
         for (int i = 0; i < 4; i++) rc_shift(&e);
@@ -138,4 +142,10 @@ int strata_range3_encode_segment(const uint16_t *sym, size_t n, size_t first,
                                  const strata_symbol_levels *lv, void **scratch, strata_buf *out)
 {
     return rc_encode_segment(sym, n, first, lv, scratch, out, RC_V3);
+}
+
+int strata_range4_encode_segment(const uint16_t *sym, size_t n, size_t first,
+                                 const strata_symbol_levels *lv, void **scratch, strata_buf *out)
+{
+    return rc_encode_segment(sym, n, first, lv, scratch, out, RC_V4);
 }

@@ -45,7 +45,7 @@
 #include <stdlib.h>
 #include "../decompose/grid.h"
 
-enum { RC_V2 = 2, RC_V3 = 3 };
+enum { RC_V2 = 2, RC_V3 = 3, RC_V4 = 4 };
 
 #define RC_TOP (1u << 24)
 #define RC_KMAX 16
@@ -121,7 +121,7 @@ typedef struct {
 typedef struct {
     rc_model model;
     uint8_t nb_class[RC_PAIRS];
-    uint8_t context[2][RC_PAIRS]; /* [ver - RC_V2] */
+    uint8_t context[2][RC_PAIRS]; /* [ver != RC_V2]: V4 uses V3's */
 } rc_scratch;
 
 /* The context of the next symbol within its level class's `ctx`, and its
@@ -130,7 +130,7 @@ static inline rc_context *rc_select(rc_context *ctx, const rc_scratch *s, const 
                                     unsigned *nb, const unsigned ver)
 {
     *nb = s->nb_class[h->pair];
-    return &ctx[s->context[ver - RC_V2][h->pair]];
+    return &ctx[s->context[ver != RC_V2][h->pair]];
 }
 
 static inline void rc_history_push(rc_history *h, unsigned k, unsigned sign, const unsigned ver)
@@ -168,6 +168,65 @@ static inline void rc_class_runs(const strata_symbol_levels *lv, size_t first, s
     b[2] = lv->fine0 > first ? (lv->fine0 - first < n ? lv->fine0 - first : n) : 0;
     if (b[2] < b[1]) b[2] = b[1];
     b[3] = n;
+}
+
+/* V4 (coder 4, method 4): V3's model and contexts with k2 replaced by kn, the
+ * largest k of the symbol's neighbours one row, one plane and one cube back in
+ * its subband (0 for those outside the subband or before the segment): in a
+ * wavelet subband the neighbours across rows predict a coefficient's size as
+ * well as the previous one along the row, which k1 still gives. The walk keeps
+ * the current symbol's coordinates in its subband. */
+typedef struct {
+    const strata_subband *b, *end;
+    size_t c[4], row, plane, cube;
+} rc_band_walk;
+
+static inline void rc_band_enter(rc_band_walk *w)
+{
+    if (w->b == w->end) return;
+    w->row = w->b->e[3];
+    w->plane = w->row * w->b->e[2];
+    w->cube = w->plane * w->b->e[1];
+}
+
+static inline void rc_band_walk_init(rc_band_walk *w, const strata_symbol_levels *lv, size_t first)
+{
+    w->b = lv->bands;
+    w->end = lv->bands + lv->nbands;
+    while (w->b != w->end && first >= w->b->start + w->b->e[0] * w->b->e[1] * w->b->e[2] * w->b->e[3]) w->b++;
+    memset(w->c, 0, sizeof w->c);
+    rc_band_enter(w);
+    if (w->b == w->end) return;
+    size_t r = first - w->b->start;
+    for (int j = 3; j >= 0; j--) { w->c[j] = r % w->b->e[j]; r /= w->b->e[j]; }
+}
+
+static inline unsigned rc_symbol_k(unsigned v)
+{
+    const int q = (int)v - STRATA_QUANT_RADIUS;
+    return v == 0 ? RC_KMAX : rc_bit_length((unsigned)(q < 0 ? -q : q));
+}
+
+/* kn for symbol i of the segment (sym: the segment's symbols before i). */
+static inline unsigned rc_band_k(const rc_band_walk *w, const uint16_t *sym, size_t i)
+{
+    unsigned kn = 0, k;
+    if (w->b == w->end) return 0;
+    if (w->c[2] && i >= w->row) kn = rc_symbol_k(sym[i - w->row]);
+    if (w->c[1] && i >= w->plane && (k = rc_symbol_k(sym[i - w->plane])) > kn) kn = k;
+    if (w->c[0] && i >= w->cube && (k = rc_symbol_k(sym[i - w->cube])) > kn) kn = k;
+    return kn;
+}
+
+static inline void rc_band_next(rc_band_walk *w)
+{
+    if (w->b == w->end) return;
+    for (int j = 3; j >= 0; j--) {
+        if (++w->c[j] < w->b->e[j]) return;
+        w->c[j] = 0;
+    }
+    w->b++;
+    rc_band_enter(w);
 }
 
 /* Raw bit stream, LSB first. */

@@ -84,6 +84,8 @@ const strata_segment_coder *strata_segment_coder_get(unsigned id)
                                                strata_range_decode_segment};
     static const strata_segment_coder range_ctx = {strata_range3_encode_segment,
                                                    strata_range3_decode_segment};
+    static const strata_segment_coder range_bands = {strata_range4_encode_segment,
+                                                     strata_range4_decode_segment};
     return id == STRATA_CODER_HUFFMAN ? &huffman : id == STRATA_CODER_RANGE ? &range
-         : id == STRATA_CODER_RANGE_CTX ? &range_ctx : NULL;
+         : id == STRATA_CODER_RANGE_CTX ? &range_ctx : id == STRATA_CODER_RANGE_BANDS ? &range_bands : NULL;
 }

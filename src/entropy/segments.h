@@ -9,10 +9,20 @@
 #include "../common/internal.h"
 #include "../common/bytes.h"
 
+/* A run of the symbol sequence that is a box in raster order: method 4's
+ * subbands. It starts at `start`, and covers [lo[j], lo[j] + e[j]) of each
+ * dimension j of the 4D view (slowest first). */
+typedef struct { size_t start, lo[4], e[4]; } strata_subband;
+
 /* Where the levels start in the symbol sequence, for coders whose contexts
  * depend on the level: symbols before fine1 are coarse (stride >= 4), those in
- * [fine1, fine0) have stride 2 and those from fine0 on stride 1. */
-typedef struct { size_t fine1, fine0; } strata_symbol_levels;
+ * [fine1, fine0) have stride 2 and those from fine0 on stride 1. Coder 4 also
+ * needs the subbands, in order and covering the sequence (NULL for method 1). */
+typedef struct {
+    size_t fine1, fine0;
+    const strata_subband *bands;
+    size_t nbands;
+} strata_symbol_levels;
 
 /* `scratch` is per thread: a coder allocates it on first use (malloc) and the
  * driver frees it. */
@@ -45,6 +55,13 @@ int strata_range3_encode_segment(const uint16_t *sym, size_t n, size_t first,
                                  const strata_symbol_levels *lv, void **scratch, strata_buf *out);
 int strata_range3_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
                                  size_t first, const strata_symbol_levels *lv, void **scratch);
+int strata_range4_encode_segment(const uint16_t *sym, size_t n, size_t first,
+                                 const strata_symbol_levels *lv, void **scratch, strata_buf *out);
+int strata_range4_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
+                                 size_t first, const strata_symbol_levels *lv, void **scratch);
+/* Coder 4: coder 3 with subband neighbour contexts, for method 4 only (not a
+ * strata_coder a user picks: the wavelet method's default). */
+#define STRATA_CODER_RANGE_BANDS 4
 /* NULL for an unknown id. */
 const strata_segment_coder *strata_segment_coder_get(unsigned id);
 

@@ -58,6 +58,9 @@ static void write_errors(const char *dir, const uint8_t *s, size_t size, FILE *e
             b[112] = 9);
     VARIANT("section_past_end", STRATA_ERR_CORRUPT, size, 1,
             "first section's stored size + 2^40, checksums recomputed", b[112 + 16 + 5] ^= 1);
+    VARIANT("interp_coder4", STRATA_ERR_CORRUPT, size, 1,
+            "PARAMS (first section) coder 4, which only method 4 may use, checksums recomputed",
+            b[112 + 24 + 8] = 4);
 #undef VARIANT
     free(b);
 }
