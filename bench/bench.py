@@ -16,6 +16,10 @@ All MB/s are raw megabytes (1e6 bytes) per second of the best of --repeat runs, 
 thread unless said otherwise, timing only the codec call (no file I/O, no start-up).
 At REL 1e-3 Strata's streams are also written with `strata compress` /
 `strata decompress` and checked by ../shared/tools/verify_bound.py.
+PSNR mode against SPERR (every run, --quick too): on each 3D field, `strata eval/compress
+--psnr P` with P the PSNR that SPERR reaches at rel 1e-3 in ../shared/peers.md, its ratio set
+beside SPERR's; the stream is decompressed, its PSNR checked here and its points checked
+by verify_bound.py at the stream's abs bound.
 """
 import argparse
 import datetime
@@ -209,6 +213,71 @@ class Strata:
             os.remove(p)
         return out
 
+    def info(self, stream):
+        """`strata info` as {key: text} ('method', 'abs bound', ...)."""
+        r = subprocess.run([self.exe, "info", "-i", stream], capture_output=True, text=True,
+                           check=True)
+        return {k.strip(): v.strip() for k, _, v in
+                (ln.partition(":") for ln in r.stdout.splitlines()) if v}
+
+    def psnr_check(self, field, target, tmp, verifier):
+        """`strata eval --psnr target` and, independently of it, `strata compress --psnr`
+        + `info` + `decompress`, the file's PSNR over the valid points from numpy and
+        verify_bound.py at the stream's own abs bound. 'fails' lists what went wrong."""
+        fa = self.field_args(field, field.fill)
+        psnr = ["--psnr", repr(target), "--threads", "1"]
+        out = {"target": target, "fails": []}
+        fails = out["fails"]
+        e = subprocess.run([self.exe, "eval"] + fa + psnr + ["--json"], capture_output=True,
+                           text=True, timeout=1800)
+        try:
+            out["eval"] = json.loads(e.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            fails.append("eval exit %d: %s" % (e.returncode, e.stderr.strip()[-200:]))
+            out["eval"] = {}
+        ev = out["eval"]
+        if ev and ev.get("verdict") != "pass":
+            fails.append("eval verdict %s" % ev.get("verdict"))
+        if ev and not (ev.get("psnr") or 0) >= target:
+            fails.append("eval PSNR %s < target" % ev.get("psnr"))
+        s = os.path.join(tmp, "p.strata")
+        y = os.path.join(tmp, "p.raw")
+        try:
+            for cmd in ([self.exe, "compress"] + fa + psnr + ["-o", s, "-q"],
+                        [self.exe, "decompress", "-i", s, "-o", y, "-q"]):
+                c = subprocess.run(cmd, capture_output=True, text=True)
+                if c.returncode:
+                    fails.append("%s failed: %s" % (cmd[1], c.stderr.strip()[-200:]))
+                    return out
+            info = self.info(s)
+            out["method"] = info.get("method", "?")
+            eb = float(info["abs bound"])
+            size = os.path.getsize(s)
+            out["ratio"] = field.bytes / size
+            # eval's ratio is the one its checks cover; the table shows the file's.
+            if ev.get("stream_size") not in (None, size):
+                fails.append("eval stream %s B, compress %d B" % (ev["stream_size"], size))
+            st = error_stats(field, np.fromfile(y, dtype=field.dtype).reshape(field.dims), eb)
+            out["psnr"] = st["psnr"]
+            if not st["psnr"] >= target:
+                fails.append("PSNR %.3f < target" % st["psnr"])
+            if st["violates"]:
+                fails.append("%d points beyond the abs bound %r" % (st["violations"], eb))
+            cmd = [verifier, field.path, y, "-t", field.t, "--abs", repr(eb)]
+            if field.fill is not None:
+                cmd.append("--fill=%r" % field.fill)
+            v = subprocess.run(cmd, capture_output=True, text=True)
+            out["verify"] = (v.stdout + v.stderr).strip()
+            if v.returncode or "violations 0 " not in out["verify"] + " ":
+                fails.append("verify_bound.py: " + out["verify"][-200:])
+        except (subprocess.CalledProcessError, OSError, KeyError, ValueError) as x:
+            fails.append("%s: %s" % (type(x).__name__, x))
+        finally:
+            for p in (s, y):
+                if os.path.exists(p):
+                    os.remove(p)
+        return out
+
 
 # ---- SZ3 --------------------------------------------------------------------------
 
@@ -354,11 +423,11 @@ def run_peer(tool, field, eb, repeat):
 
 # ---- peers.md ---------------------------------------------------------------------
 
-def read_peers(path):
-    """{rel: {field: sz3 ratio}} and {field: 'c / d'} from the tables of peers.md."""
-    ratios, speeds = {}, {}
+def peer_rows(path):
+    """(rel, kind, {column: cell}) for each data row of peers.md's tables, kind being
+    'ratio' or 'speed' from the table's heading."""
     if not os.path.exists(path):
-        return ratios, speeds
+        return
     rel, kind, cols = None, None, None
     for line in open(path):
         m = re.match(r"##\s+rel\s+([0-9.eE+-]+):\s*(ratio|speed)", line)
@@ -371,16 +440,53 @@ def read_peers(path):
         if cols is None:
             cols = cells
             continue
-        if set(cells[0]) <= set("-: ") or "sz3" not in cols:
+        if set(cells[0]) <= set("-: "):
             continue
-        cell = cells[cols.index("sz3")]
+        yield rel, kind, dict(zip(cols, cells))
+
+
+def read_peers(path):
+    """{rel: {field: sz3 ratio}} and {field: 'c / d'} from the tables of peers.md."""
+    ratios, speeds = {}, {}
+    for rel, kind, row in peer_rows(path):
+        cell = row.get("sz3")
+        if cell is None:
+            continue
         if kind == "ratio":
             m = re.match(r"([0-9.]+)", cell)
             if m:
-                ratios.setdefault(rel, {})[cells[0]] = float(m.group(1))
+                ratios.setdefault(rel, {})[row["field"]] = float(m.group(1))
         else:
-            speeds[cells[0]] = cell
+            speeds[row["field"]] = cell
     return ratios, speeds
+
+
+def read_peer_psnr(path, tool, rel):
+    """{field: {dims, ratio, psnr, violates}} of one tool's 'ratio (PSNR)' cells at rel
+    in peers.md; cells without both numbers ('-', 'crash') are left out."""
+    out = {}
+    for r, kind, row in peer_rows(path):
+        if kind != "ratio" or abs(r - rel) > 1e-12 * rel or tool not in row:
+            continue
+        m = re.match(r"([0-9.]+)\s*\(\s*(-?[0-9.]+)\s*dB\s*\)", row[tool])
+        if m:
+            out[row["field"]] = {"dims": row.get("dims", ""), "ratio": float(m.group(1)),
+                                 "psnr": float(m.group(2)), "violates": "violates" in row[tool]}
+    return out
+
+
+def psnr_vs_sperr(strata, field, peer, tmp, verifier):
+    """Strata's PSNR mode at the PSNR SPERR reached at rel 1e-3 (peer: its peers.md
+    cell), with every check of Strata.psnr_check; peer is kept for the table."""
+    r = strata.psnr_check(field, peer["psnr"], tmp, verifier)
+    r["sperr"] = peer
+    dims = "x".join(map(str, field.dims))
+    if peer["dims"] != dims:  # another field than SPERR's: the comparison means nothing
+        r["fails"].append("peers.md dims %s, manifest %s" % (peer["dims"], dims))
+    log("%-45s psnr %.1f: strata %s dB, ratio %s (%s); sperr %.2f%s" % (
+        field.name, peer["psnr"], f_psnr(r), "%.2f" % r["ratio"] if "ratio" in r else "-",
+        r.get("method", "?"), peer["ratio"], "; FAIL: " + "; ".join(r["fails"]) if r["fails"] else ""))
+    return r
 
 
 # ---- formatting -------------------------------------------------------------------
@@ -437,7 +543,7 @@ def ratio_of(a, b):
     return a["ratio"] / b["ratio"]
 
 
-def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta):
+def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta, vs_sperr):
     out = []
     w = out.append
     for rel in rels:
@@ -552,7 +658,63 @@ def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta):
             w("| %s | %s | %s | `%s` |" % (f.name, "%.2f" % v["ratio"] if "ratio" in v else "-",
                                           "ok" if v["ok"] else "**FAIL**", v["line"].replace("|", "/")))
         w("")
+    out += render_vs_sperr(fields, vs_sperr)
     return "\n".join(out)
+
+
+def render_vs_sperr(fields, vs_sperr):
+    """The section for issue 6's floor: fewer bytes than SPERR at its own PSNR."""
+    out = []
+    w = out.append
+    w("## PSNR mode against SPERR")
+    w("")
+    w("Target: on each 3D field, the PSNR that SPERR reaches at rel 1e-3 (its pointwise-error "
+      "mode, eb = 1e-3 x range; ratio and PSNR from `../shared/peers.md`, not run here). "
+      "Strata runs `strata eval --psnr TARGET --json --threads 1` (`--fill` as above), which "
+      "picks per field the smaller stream of its two methods (interpolation, CDF 9/7 "
+      "wavelet). Checks, on the stream of `strata compress --psnr TARGET` (whose PSNR, "
+      "ratio and method, from `strata info`, the table shows): after `strata decompress`, "
+      "its PSNR over the valid points (numpy) must be >= the target and verify_bound.py "
+      "must find no point beyond the stream's abs bound; eval must pass, reach the target "
+      "and give a stream of the same size. peers.md gives "
+      "SPERR's PSNR to 0.1 dB, so the target may be up to 0.05 dB below what SPERR reached. "
+      "SPERR got the fill points of a '(fill)' field as ordinary values, which costs it "
+      "most of its ratio there.")
+    w("")
+    rows = [f for f in fields if f.name in vs_sperr]
+    if not rows:
+        w("Not compared: no 3D field here has a SPERR cell at rel 1e-3 in peers.md "
+          "(or peers.md was not found).")
+        w("")
+        return out
+    w("| field | dims | target PSNR (SPERR's) | strata PSNR | strata ratio | method | "
+      "SPERR ratio (peers.md) | strata/SPERR | checks |")
+    w("|---|---|---:|---:|---:|---|---:|---:|---|")
+    qs = []
+    for f in rows:
+        r = vs_sperr[f.name]
+        sp = r["sperr"]
+        q = r["ratio"] / sp["ratio"] if "ratio" in r else None
+        qs.append(q)
+        w("| %s | %s | %.1f | %s | %s | %s | %.2f%s | %s | %s |" % (
+            f.name + (" (fill)" if f.fill is not None else ""), "x".join(map(str, f.dims)),
+            r["target"], "%.2f" % r["psnr"] if r.get("psnr") is not None else "-",
+            "%.2f" % r["ratio"] if "ratio" in r else "-",
+            r.get("method", "-"), sp["ratio"], " **violates**" if sp["violates"] else "",
+            "%.2f" % q if q else "-",
+            "**FAIL: %s**" % "; ".join(r["fails"]).replace("|", "/") if r["fails"] else "ok"))
+    w("")
+    won = sum(1 for q in qs if q and q > 1)
+    failed = sum(1 for f in rows if vs_sperr[f.name]["fails"])
+    # A fill field's quotient mostly measures SPERR coding the fill points: say the mean
+    # without it too, so that one field does not carry the verdict.
+    nofill = [q for f, q in zip(rows, qs) if f.fill is None]
+    w("strata/SPERR > 1 on **%d of %d** 3D fields; geometric mean of strata/SPERR **%.3f**%s%s." % (
+        won, len(rows), geomean(qs),
+        " (%.3f without the fill fields)" % geomean(nofill) if nofill and len(nofill) < len(qs) else "",
+        "; **%d field(s) FAILED their checks**" % failed if failed else "; every check passed"))
+    w("")
+    return out
 
 
 def loadavg():
@@ -644,10 +806,12 @@ def main():
             "sz3_version": sz3.version() if sz3 else "not available",
             "zfp_version": zfp.version() if zfp else "not available"}
     peers, peer_speeds = read_peers(peers_md)
+    sperr = read_peer_psnr(peers_md, "sperr", 1e-3)
 
     res = {rel: {} for rel in rels}
     levitus = {}
     verify = {}
+    vs_sperr = {}
     tmp = tempfile.mkdtemp(prefix="strata-bench-")
     try:
         for f in fields:
@@ -679,20 +843,22 @@ def main():
             if 1e-3 in rels and os.path.exists(verifier):
                 verify[f.name] = strata.verify(f, 1e-3, tmp, verifier)
                 log("%-45s verify_bound: %s" % (f.name, verify[f.name]["line"]))
+            if len(f.dims) == 3 and f.name in sperr:
+                vs_sperr[f.name] = psnr_vs_sperr(strata, f, sperr[f.name], tmp, verifier)
             f.drop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     meta["wall"] = time.time() - t_start
     meta["load_end"] = loadavg()
 
-    body = render(res, fields, rels, peers, peer_speeds, verify, levitus, meta)
+    body = render(res, fields, rels, peers, peer_speeds, verify, levitus, meta, vs_sperr)
     head = machine_header(meta)
     print("\n".join(head) + "\n\n" + body)
     if a.json_out:
         with open(a.json_out, "w") as fp:
             json.dump({"meta": meta, "results": {fmt_rel(k): v for k, v in res.items()},
                        "levitus_no_fill": {fmt_rel(k): v for k, v in levitus.items()},
-                       "verify": verify}, fp, indent=1, default=str)
+                       "verify": verify, "psnr_vs_sperr": vs_sperr}, fp, indent=1, default=str)
     if a.write_docs:
         doc = ["# Benchmarks: Strata against SZ3 and ZFP", "",
                "Generated by `%s`; do not edit by hand (run `scripts/bench_setup.sh` once first)." % a.command,
@@ -725,6 +891,7 @@ def main():
     bad = any(res[rel][f.name][t].get("violates") or "error" in res[rel][f.name][t]
               for rel in rels for f in fields for t in ("strata1", "strata2"))
     bad = bad or any(not v["ok"] for v in verify.values())
+    bad = bad or any(r["fails"] for r in vs_sperr.values())
     return 1 if bad else 0
 
 

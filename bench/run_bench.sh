@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# run_bench.sh - Strata against SZ3 and ZFP on every field of ../shared/data.
+# run_bench.sh - Strata against SZ3 and ZFP on every field of ../shared/data, and
+# Strata's --psnr mode against SPERR's numbers in ../shared/peers.md on the 3D fields.
 #
 #   bench/run_bench.sh [--quick] [--write-docs] [other bench/bench.py options]
 #
-#   --quick       rel 1e-3 only, one run each (about 20 s)
+#   --quick       rel 1e-3 only, one run each (about 25 s); the PSNR section as always
 #   --write-docs  regenerate docs/benchmarks.md from this run
 #   (bench/bench.py --help lists the others: --only NAME, --rel E, --json-out FILE, ...)
 #
