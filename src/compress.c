@@ -351,7 +351,7 @@ static strata_status encode_wavelet(psnr_job *j, double vmin, double vmax, strat
     c.coef = coef;
     /* Near-orthogonal: a uniform step gives MSE ~ step^2 / 12. */
     psnr_search(wavelet_trial, &c, j->range * sqrt(12.0) * pow(10.0, -j->target / 20.0), j->target,
-                14, 1.005);
+                20, 1.001);
     st = j->st;
     if (st != STRATA_OK || c.step == 0.0) goto done;
     st = STRATA_ERR_NOMEM;

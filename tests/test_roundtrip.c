@@ -292,7 +292,8 @@ static void check_threads(const strata_field *f, const void *data, strata_mode m
 {
     const size_t raw = strata_field_count(f) * tu_dtype_size(f->dtype), cap = strata_compress_bound(f);
     static const int threads[] = {1, 2, 3, 0};
-    static const strata_coder coders[] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE, STRATA_CODER_RANGE_CTX};
+    static const strata_coder coders[] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE, STRATA_CODER_RANGE_CTX,
+                                          STRATA_CODER_DEFAULT};
     uint8_t *ref = tu_malloc(cap), *s = tu_malloc(cap), *out_ref = tu_malloc(raw), *out = tu_malloc(raw);
     for (size_t c = 0; c < (mode == STRATA_MODE_LOSSLESS ? 1 : COUNT(coders)); c++) {
         size_t ref_size = 0, size = 0;
@@ -603,6 +604,62 @@ static void blocks_all(void)
         }
 }
 
+/* Uniform noise summed along every dimension in turn (a Brownian sheet): rough
+ * at every scale, where PSNR mode's wavelet method beats interpolation. */
+static void make_brownian(void *data, strata_dtype dt, unsigned nd, const size_t *dims, uint64_t seed)
+{
+    const size_t n = tu_count(nd, dims);
+    double *v = tu_malloc(n * sizeof *v);
+    tu_rng r;
+    tu_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) v[i] = tu_rng_uniform(&r) - 0.5;
+    size_t stride = 1;
+    for (unsigned d = nd; d-- > 0; stride *= dims[d])
+        for (size_t i = 0; i < n; i++)
+            if (i / stride % dims[d]) v[i] += v[i - stride];
+    for (size_t i = 0; i < n; i++) tu_set(data, dt, i, v[i]);
+    free(v);
+}
+
+/* PSNR mode's wavelet method (4): every rank and dtype, with and without
+ * special points, checked point by point and for the PSNR (tu_roundtrip); the
+ * fields here are where it must be the one chosen, and its bytes must not
+ * depend on the thread count. */
+static void api_wavelet(void)
+{
+    static const size_t shapes[4][4] = {{6000}, {48, 70}, {16, 24, 20}, {6, 8, 10, 12}};
+    static const double targets[] = {40, 60, 90};
+    for (unsigned nd = 1; nd <= 4; nd++)
+        for (int dt = 0; dt < 2; dt++)
+            for (int specials = 0; specials < 2; specials++) {
+                const strata_dtype t = dt ? STRATA_FLOAT64 : STRATA_FLOAT32;
+                const size_t *dims = shapes[nd - 1], n = tu_count(nd, dims);
+                strata_field f;
+                strata_field_init(&f, t, nd, dims);
+                void *data = tu_malloc(n * tu_dtype_size(t));
+                make_brownian(data, t, nd, dims, 100 + nd);
+                if (specials) { /* a corner of land and a few NaN and Inf */
+                    f.has_fill = 1;
+                    f.fill_value = -1e34;
+                    for (size_t i = 0; i < n; i++)
+                        if (i < n / 10) tu_set(data, t, i, -1e34);
+                        else if (i % 97 == 3) tu_set(data, t, i, i % 2 ? NAN : INFINITY);
+                }
+                for (size_t k = 0; k < COUNT(targets); k++) {
+                    char what[96];
+                    snprintf(what, sizeof what, "wavelet %s %uD%s psnr %g", dt ? "f64" : "f32", nd,
+                             specials ? " specials" : "", targets[k]);
+                    strata_params p = make_params(STRATA_MODE_PSNR, targets[k], 0);
+                    tu_rt_result r;
+                    tu_roundtrip(&f, data, &p, 0, what, &r, NULL);
+                    if (nd >= 2 && !specials && k == 1)
+                        TU_EXPECT(r.info.method == 4, "%s: method %u, want the wavelet (4)", what, r.info.method);
+                }
+                if (nd == 3 && !specials) check_threads(&f, data, STRATA_MODE_PSNR, 60, "threads wavelet 3D");
+                free(data);
+            }
+}
+
 static void api_misc(void)
 {
     TU_EXPECT(strata_version_number() == STRATA_VERSION_NUMBER, "version number");
@@ -630,6 +687,7 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "api") == 0) {
         api_misc();
         api_threads();
+        api_wavelet();
         api_buffers(STRATA_FLOAT32, STRATA_MODE_REL, 1e-3, 0, 1);
         api_buffers(STRATA_FLOAT64, STRATA_MODE_ABS, 1e-2, 0, 1);
         api_buffers(STRATA_FLOAT32, STRATA_MODE_LOSSLESS, 0, 0, 2);
