@@ -124,6 +124,9 @@ static strata_status encode_interp(const strata_field *f, const void *src, void 
     if (sq_err) *sq_err = squared_error(f, src, work, n, mask);
     if (copy) free(work);
     work = NULL;
+    st = STRATA_OK;
+    if (!payload) goto done; /* a PSNR trial: the error is all it needs */
+    st = STRATA_ERR_NOMEM;
     /* Allocated only now, so the working copy's memory is reused. */
     if (mask && !(sym = malloc((n - specials + 1) * sizeof *sym))) goto done;
     if (!(bits = calloc((n + 7) / 8, 1))) goto done;
@@ -172,31 +175,36 @@ static strata_status encode_lossless(const void *src, size_t n, size_t w, int th
 
 /* PSNR mode, for both lossy methods: a search for the coarsest setting s (an
  * absolute bound, or a quantization step) whose reconstruction reaches the
- * target. A trial codes with s and returns the PSNR reached, or NAN to stop.
- * The first guess comes from the uniform error of the setting; each trial's
- * measured PSNR corrects the next (error ~ s), then bisection in log space
- * between the largest s that reached the target and the smallest that did not,
- * until they are within `tol`. */
+ * target. A trial reconstructs with s and returns the PSNR reached, or NAN to
+ * stop. The first guess comes from the uniform error of the setting; each
+ * trial's measured PSNR corrects the next (error ~ s) until the target is
+ * bracketed between the largest s that reached it and the smallest that did
+ * not; then the PSNR is interpolated in log s across the bracket (aiming a hair
+ * above the target, and never closer than 2% of the bracket to its ends, so it
+ * always shrinks) until the ends are within `tol`. Returns the best s, or 0. */
 typedef double (*psnr_trial)(void *ctx, double s);
 
-static void psnr_search(psnr_trial trial, void *ctx, double s, double target, int iters, double tol)
+static double psnr_search(psnr_trial trial, void *ctx, double s, double target, int iters, double tol)
 {
-    double good = 0.0, bad = 0.0;
+    double good = 0.0, bad = 0.0, p_good = 0.0, p_bad = 0.0;
     for (int iter = 0; iter < iters; iter++) {
         s = strata_resolve_abs_bound(STRATA_MODE_ABS, s, 0.0, 0.0);
-        if (s <= 0) return;
+        if (s <= 0) break;
         const double psnr = trial(ctx, s);
-        if (isnan(psnr)) return;
-        if (psnr >= target) good = s > good ? s : good;
-        else bad = bad == 0.0 || s < bad ? s : bad;
+        if (isnan(psnr)) break;
+        if (psnr >= target && s > good) good = s, p_good = psnr;
+        if (psnr < target && (bad == 0.0 || s < bad)) bad = s, p_bad = psnr;
         if (good > 0 && bad > 0) {
-            if (bad / good < tol) return;
-            s = sqrt(good * bad);
+            if (bad / good < tol) break;
+            double t = isfinite(p_good) && p_good > p_bad ? (p_good - target - 1e-3) / (p_good - p_bad) : 0.5;
+            t = t < 0.02 ? 0.02 : t > 0.98 ? 0.98 : t;
+            s = good * pow(bad / good, t);
         } else {
             const double gap = isinf(psnr) ? 20.0 : psnr - target;
             s *= pow(10.0, gap / 20.0) * (psnr >= target ? 1.05 : 0.95);
         }
     }
+    return good;
 }
 
 /* What both methods' PSNR trials share: the field, and how PSNR is measured. */
@@ -221,35 +229,13 @@ static double psnr_of(const psnr_job *j, double sq)
     return isfinite(top) ? 10.0 * log10(top / sq) : 20.0 * log10(j->range) - 10.0 * log10(sq / valid);
 }
 
-/* Interpolation: every trial is a full encoding, and the smallest stream that
- * reaches the target is kept (size is not quite monotone in the bound). */
-typedef struct {
-    psnr_job *job;
-    strata_buf best;
-    double eb;
-} interp_psnr;
-
+/* Interpolation: trials decompose and measure; the bound found is coded once. */
 static double interp_trial(void *ctx, double eb)
 {
-    interp_psnr *c = ctx;
-    const psnr_job *j = c->job;
-    strata_buf trial = {0};
+    psnr_job *j = ctx;
     double sq;
-    c->job->st = encode_interp(j->f, j->src, NULL, j->n, j->mask, j->specials, eb, j->coder,
-                               j->threads, &trial, &sq);
-    if (c->job->st != STRATA_OK) {
-        strata_buf_free(&trial);
-        return NAN;
-    }
-    const double psnr = psnr_of(j, sq);
-    if (psnr >= j->target && (!c->best.data || trial.size <= c->best.size)) {
-        strata_buf_free(&c->best);
-        c->best = trial;
-        c->eb = eb;
-    } else {
-        strata_buf_free(&trial);
-    }
-    return psnr;
+    j->st = encode_interp(j->f, j->src, NULL, j->n, j->mask, j->specials, eb, j->coder, j->threads, NULL, &sq);
+    return j->st == STRATA_OK ? psnr_of(j, sq) : NAN;
 }
 
 /* Wavelet: trials only quantize, dequantize and invert (the size falls as the
@@ -287,7 +273,6 @@ static double wavelet_trial(void *ctx, double step)
         return NAN;
     }
     const double psnr = psnr_of(c->job, squared_error(c->job->f, c->job->src, c->rec, c->job->n, c->job->mask));
-    if (psnr >= c->job->target && step > c->step) c->step = step;
     return psnr;
 }
 
@@ -350,8 +335,8 @@ static strata_status encode_wavelet(psnr_job *j, double vmin, double vmax, strat
     for (size_t i = 0; i < n; i++) c.coef_max = fmax(c.coef_max, fabs(coef[i]));
     c.coef = coef;
     /* Near-orthogonal: a uniform step gives MSE ~ step^2 / 12. */
-    psnr_search(wavelet_trial, &c, j->range * sqrt(12.0) * pow(10.0, -j->target / 20.0), j->target,
-                20, 1.001);
+    c.step = psnr_search(wavelet_trial, &c, j->range * sqrt(12.0) * pow(10.0, -j->target / 20.0), j->target,
+                         20, 1.001);
     st = j->st;
     if (st != STRATA_OK || c.step == 0.0) goto done;
     st = STRATA_ERR_NOMEM;
@@ -404,13 +389,17 @@ done:
 static strata_status encode_psnr(psnr_job *j, double vmin, double vmax, strata_buf *best,
                                  double *eb_out, strata_method *method_out)
 {
-    interp_psnr ic = {.job = j};
     /* Uniform errors in [-eb, eb] give MSE = eb^2/3. */
-    psnr_search(interp_trial, &ic, j->range * sqrt(3.0) * pow(10.0, -j->target / 20.0), j->target, 8, 1.03);
-    *best = ic.best;
-    *eb_out = ic.eb;
-    *method_out = ic.eb > 0 ? STRATA_METHOD_INTERP : STRATA_METHOD_RAW;
+    const double eb = psnr_search(interp_trial, j, j->range * sqrt(3.0) * pow(10.0, -j->target / 20.0),
+                                  j->target, 8, 1.01);
+    *eb_out = eb;
+    *method_out = eb > 0 ? STRATA_METHOD_INTERP : STRATA_METHOD_RAW;
     if (j->st != STRATA_OK) return j->st;
+    if (eb > 0) {
+        const strata_status st = encode_interp(j->f, j->src, NULL, j->n, j->mask, j->specials, eb, j->coder,
+                                               j->threads, best, NULL);
+        if (st != STRATA_OK) return st;
+    }
     strata_buf wp = {0};
     double web;
     const strata_status st = encode_wavelet(j, vmin, vmax, &wp, &web);

@@ -95,7 +95,8 @@ static int compress_array(const cli_options *o, const cli_array *a, int inplace,
 #else
         st = STRATA_ERR_UNSUPPORTED; /* built without the CUDA backend */
 #endif
-    } else if (inplace) {
+    } else if (inplace && p.mode != STRATA_MODE_PSNR) {
+        /* (PSNR mode works on copies anyway, and would only decode into the buffer.) */
         st = strata_compress_inplace(&a->field, a->data, &p, *dst, cap, dst_size);
         if (st == STRATA_ERR_UNSUPPORTED) {
             /* The field does not compress: storing it raw needs the original again. */
