@@ -430,12 +430,12 @@ static strata_status compress_field(const strata_field *f, const void *src, void
     strata_status st = STRATA_OK;
     strata_scan_result scan;
     uint8_t *mask = NULL;
-    strata_scan(&h.info.field, src, n, NULL, threads, &scan);
+    strata_scan(&h.info.field, src, n, threads, &scan);
     if (scan.specials) {
         /* The mask costs a byte a point: only fields with special points pay it. */
         mask = malloc(n);
         if (!mask) return STRATA_ERR_NOMEM;
-        strata_scan(&h.info.field, src, n, mask, threads, &scan);
+        strata_mark_specials(&h.info.field, src, n, mask, threads);
     }
     h.info.valid_min = scan.vmin;
     h.info.valid_max = scan.vmax;
