@@ -23,7 +23,7 @@ _MODE_NAMES = {_capi.MODE_ABS: "abs", _capi.MODE_REL: "rel",
                _capi.MODE_LOSSLESS: "lossless", _capi.MODE_PSNR: "psnr"}
 _CODERS = {"default": _capi.CODER_DEFAULT, "huffman": _capi.CODER_HUFFMAN,
            "range": _capi.CODER_RANGE, "range_ctx": _capi.CODER_RANGE_CTX}
-_METHOD_NAMES = {0: "raw", 1: "interpolation", 2: "lossless", 3: "container"}
+_METHOD_NAMES = {0: "raw", 1: "interpolation", 2: "lossless", 3: "container", 4: "wavelet"}
 
 
 class StrataError(Exception):
@@ -235,7 +235,7 @@ class Info:
     valid_max: float
     raw_size: int              # bytes of the decompressed field
     stream_size: int           # bytes of the whole stream
-    method: str                # "raw", "interpolation", "lossless" or "container"
+    method: str                # "raw", "interpolation", "lossless", "container" or "wavelet"
     blocks: int                # blocks of a container (0 for a single stream)
     slab: int                  # container: extent of each block along axis 0
 
