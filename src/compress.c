@@ -71,22 +71,27 @@ static void append_specials(strata_buf *payload, const uint8_t *src, size_t w, s
 
 /* Sum of squared errors of the reconstruction over valid points, in index
  * order (deterministic whatever the thread count). */
+/* Value i of a field's points in double; src may be unaligned (the caller's
+ * buffer). */
+static inline double value_at(strata_dtype t, const void *src, size_t i)
+{
+    if (t == STRATA_FLOAT32) {
+        float x;
+        memcpy(&x, (const uint8_t *)src + 4 * i, 4);
+        return x;
+    }
+    double x;
+    memcpy(&x, (const uint8_t *)src + 8 * i, 8);
+    return x;
+}
+
 static double squared_error(const strata_field *f, const void *src, const void *rec, size_t n,
                             const uint8_t *mask)
 {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (mask && mask[i]) continue;
-        double d; /* src may be unaligned: the caller's buffer */
-        if (f->dtype == STRATA_FLOAT32) {
-            float x;
-            memcpy(&x, (const uint8_t *)src + 4 * i, 4);
-            d = (double)x - (double)((const float *)rec)[i];
-        } else {
-            double x;
-            memcpy(&x, (const uint8_t *)src + 8 * i, 8);
-            d = x - ((const double *)rec)[i];
-        }
+        const double d = value_at(f->dtype, src, i) - value_at(f->dtype, rec, i);
         sum += d * d;
     }
     return sum;
@@ -272,8 +277,7 @@ static double wavelet_trial(void *ctx, double step)
         c->job->st = STRATA_ERR_NOMEM;
         return NAN;
     }
-    const double psnr = psnr_of(c->job, squared_error(c->job->f, c->job->src, c->rec, c->job->n, c->job->mask));
-    return psnr;
+    return psnr_of(c->job, squared_error(c->job->f, c->job->src, c->rec, c->job->n, c->job->mask));
 }
 
 /* Largest |error| over valid points, plus a margin of 2^-22 (float32) or 2^-40
@@ -284,17 +288,7 @@ static double recorded_bound(const psnr_job *j, const void *rec, double vmin, do
     double worst = 0.0;
     for (size_t i = 0; i < j->n; i++) {
         if (j->mask && j->mask[i]) continue;
-        double x, y;
-        if (j->f->dtype == STRATA_FLOAT32) {
-            float v;
-            memcpy(&v, (const uint8_t *)j->src + 4 * i, 4);
-            x = v;
-            y = ((const float *)rec)[i];
-        } else {
-            memcpy(&x, (const uint8_t *)j->src + 8 * i, 8);
-            y = ((const double *)rec)[i];
-        }
-        const double e = fabs(x - y);
+        const double e = fabs(value_at(j->f->dtype, j->src, i) - value_at(j->f->dtype, rec, i));
         worst = e > worst ? e : worst;
     }
     const double amax = fmax(fabs(vmin), fabs(vmax));
@@ -321,15 +315,7 @@ static strata_status encode_wavelet(psnr_job *j, double vmin, double vmax, strat
     uint8_t *bits = NULL;
     strata_status st = STRATA_ERR_NOMEM;
     if (!coef || !c.work || !c.rec) goto done;
-    for (size_t i = 0; i < n; i++) {
-        if (j->f->dtype == STRATA_FLOAT32) {
-            float v;
-            memcpy(&v, (const uint8_t *)j->src + 4 * i, 4);
-            coef[i] = v;
-        } else {
-            memcpy(&coef[i], (const uint8_t *)j->src + 8 * i, 8);
-        }
-    }
+    for (size_t i = 0; i < n; i++) coef[i] = value_at(j->f->dtype, j->src, i);
     if (j->mask && !strata_wavelet_fill(&c.g, coef, j->mask)) goto done;
     if (!strata_wavelet_forward(&c.g, c.levels, coef, j->threads)) goto done;
     for (size_t i = 0; i < n; i++) c.coef_max = fmax(c.coef_max, fabs(coef[i]));
@@ -463,7 +449,7 @@ static strata_status compress_field(const strata_field *f, const void *src, void
         st = encode_lossless(src, n, w, threads, &payload);
     }
     free(mask);
-    if (st == STRATA_OK && payload.size >= n * w && inplace && h.method != STRATA_METHOD_LOSSLESS) {
+    if (st == STRATA_OK && payload.size >= n * w && inplace && h.method == STRATA_METHOD_INTERP) {
         st = STRATA_ERR_UNSUPPORTED; /* stored raw needs the values just overwritten */
     } else if (st == STRATA_OK && payload.size >= n * w) {
         /* Stored raw: the stream never exceeds the input by more than the overhead. */

@@ -93,6 +93,19 @@ int strata_wavelet_levels_ok(const strata_grid *g, const uint8_t levels[4])
     return 1;
 }
 
+/* Sets values from..to-1 of a line (stride st from base) on the straight line
+ * through its values at a_at and b_at (a constant when they are the same), and
+ * marks them known. */
+static void fill_run(double *x, uint8_t *known, size_t base, size_t st, size_t from, size_t to,
+                     size_t a_at, size_t b_at)
+{
+    const double a = x[base + a_at * st], b = x[base + b_at * st];
+    for (size_t k = from; k < to; k++) {
+        x[base + k * st] = a_at == b_at ? a : a + (b - a) * ((double)(k - a_at) / (double)(b_at - a_at));
+        known[base + k * st] = 1;
+    }
+}
+
 int strata_wavelet_fill(const strata_grid *g, double *x, const uint8_t *mask)
 {
     const size_t n = g->count;
@@ -106,26 +119,16 @@ int strata_wavelet_fill(const strata_grid *g, double *x, const uint8_t *mask)
     }
     for (int j = 3; j >= 0; j--) {
         const size_t m = g->n[j], st = g->st[j];
-        if (m < 2) continue;
-        for (size_t base = 0; base < n; base++) {
+        for (size_t base = 0; base < n && m > 1; base++) {
             if (base / st % m) continue; /* not the start of a line along j */
-            size_t last = SIZE_MAX;     /* the previous known position */
-            for (size_t i = 0; i <= m; i++) {
-                if (i < m && !known[base + i * st]) continue;
-                if (i > (last == SIZE_MAX ? 0 : last + 1) && !(last == SIZE_MAX && i == m)) {
-                    /* unknown run (last, i): between two known ends, or one */
-                    const double a = last == SIZE_MAX ? x[base + i * st] : x[base + last * st];
-                    const double b = i == m ? a : x[base + i * st];
-                    const size_t from = last == SIZE_MAX ? 0 : last + 1;
-                    const double span = (double)(i - (last == SIZE_MAX ? from : last));
-                    for (size_t k = from; k < i; k++) {
-                        const double t = last == SIZE_MAX || i == m ? 0.0 : (double)(k - last) / span;
-                        x[base + k * st] = a + (b - a) * t;
-                        known[base + k * st] = 1;
-                    }
-                }
-                last = i;
+            size_t prev = SIZE_MAX;      /* the last known position */
+            for (size_t i = 0; i < m; i++) {
+                if (!known[base + i * st]) continue;
+                if (prev == SIZE_MAX && i > 0) fill_run(x, known, base, st, 0, i, i, i);
+                else if (prev != SIZE_MAX && i > prev + 1) fill_run(x, known, base, st, prev + 1, i, prev, i);
+                prev = i;
             }
+            if (prev != SIZE_MAX && prev + 1 < m) fill_run(x, known, base, st, prev + 1, m, prev, prev);
         }
     }
     const double mean = valid ? sum / (double)valid : 0.0;
@@ -144,7 +147,7 @@ static int split_rows(const strata_grid *g, const size_t b[4], int j, double *x,
     for (int k = 0, o = 0; k < 4; k++)
         if (k != j) { other[o] = b[k]; ost[o] = g->st[k]; rows *= b[k]; o++; }
     int failed = 0;
-    (void)threads;
+    (void)threads; /* without OpenMP */
     #pragma omp parallel num_threads(threads) if (rows * m >= 32768 && threads > 1)
     {
         double *line = malloc(2 * m * sizeof *line), *t = line ? line + m : NULL;
