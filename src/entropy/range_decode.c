@@ -75,12 +75,10 @@ STRATA_INLINE int rc_symbol(rc_decoder *d, rc_raw_reader *raw, rc_context *ctx, 
 STRATA_INLINE int rc_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n, size_t first,
                                     const strata_symbol_levels *lv, void **scratch, const unsigned ver)
 {
-    rc_scratch *s = rc_scratch_get(scratch);
-    if (!s || (ver == RC_V4 && !lv->bands)) return 0;
+    rc_band_walk bw;
+    rc_scratch *s = rc_segment_begin(scratch, lv, first, &bw, ver);
+    if (!s) return 0;
     rc_model *m = &s->model;
-    rc_model_init(m, ver);
-    rc_band_walk bw = {0};
-    if (ver == RC_V4) rc_band_walk_init(&bw, lv, first);
     const uint8_t *p = src, *end = src + size;
     uint64_t coded;
     if (!strata_get_varint(&p, end, &coded) || coded > (uint64_t)(end - p)) return 0;

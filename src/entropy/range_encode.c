@@ -97,12 +97,10 @@ STRATA_INLINE int rc_encode_run(rc_encoder *e, strata_buf *coded, rc_raw_writer 
 STRATA_INLINE int rc_encode_segment(const uint16_t *sym, size_t n, size_t first, const strata_symbol_levels *lv,
                                     void **scratch, strata_buf *out, const unsigned ver)
 {
-    rc_scratch *s = rc_scratch_get(scratch);
-    if (!s || (ver == RC_V4 && !lv->bands)) return 0;
+    rc_band_walk bw;
+    rc_scratch *s = rc_segment_begin(scratch, lv, first, &bw, ver);
+    if (!s) return 0;
     rc_model *m = &s->model;
-    rc_model_init(m, ver);
-    rc_band_walk bw = {0};
-    if (ver == RC_V4) rc_band_walk_init(&bw, lv, first);
     strata_buf coded = {0};
     rc_raw_writer raw = {0, 0, {0}};
     if (!strata_buf_reserve(&coded, n / 4 + 64 + RC_SYMBOL_BYTES)) return 0;

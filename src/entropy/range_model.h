@@ -229,6 +229,20 @@ static inline void rc_band_next(rc_band_walk *w)
     rc_band_enter(w);
 }
 
+/* What both directions do first in a segment: the scratch with its model reset
+ * and, for V4, the walk placed at the segment's first symbol. NULL if out of
+ * memory or, for V4, without subbands. */
+static inline rc_scratch *rc_segment_begin(void **scratch, const strata_symbol_levels *lv, size_t first,
+                                           rc_band_walk *bw, const unsigned ver)
+{
+    rc_scratch *s = rc_scratch_get(scratch);
+    if (!s || (ver == RC_V4 && !lv->bands)) return NULL;
+    rc_model_init(&s->model, ver);
+    memset(bw, 0, sizeof *bw);
+    if (ver == RC_V4) rc_band_walk_init(bw, lv, first);
+    return s;
+}
+
 /* Raw bit stream, LSB first. */
 typedef struct { uint64_t acc; unsigned n; strata_buf out; } rc_raw_writer;
 

@@ -42,23 +42,20 @@ strata_status strata_segments_decode(const strata_segment_coder *c, const uint8_
                                      size_t size, uint16_t *sym, size_t count,
                                      const strata_symbol_levels *lv, int threads);
 
-/* The coders, by their id in the PARAMS section (strata_coder values). */
-int strata_huffman_encode_segment(const uint16_t *sym, size_t n, size_t first,
-                                  const strata_symbol_levels *lv, void **scratch, strata_buf *out);
-int strata_huffman_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
-                                  size_t first, const strata_symbol_levels *lv, void **scratch);
-int strata_range_encode_segment(const uint16_t *sym, size_t n, size_t first,
-                                const strata_symbol_levels *lv, void **scratch, strata_buf *out);
-int strata_range_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
-                                size_t first, const strata_symbol_levels *lv, void **scratch);
-int strata_range3_encode_segment(const uint16_t *sym, size_t n, size_t first,
-                                 const strata_symbol_levels *lv, void **scratch, strata_buf *out);
-int strata_range3_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
-                                 size_t first, const strata_symbol_levels *lv, void **scratch);
-int strata_range4_encode_segment(const uint16_t *sym, size_t n, size_t first,
-                                 const strata_symbol_levels *lv, void **scratch, strata_buf *out);
-int strata_range4_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
-                                 size_t first, const strata_symbol_levels *lv, void **scratch);
+/* The coders, by their id in the PARAMS section (strata_coder values): the two
+ * functions of strata_segment_coder for each. */
+#define STRATA_DECLARE_SEGMENT_CODER(NAME)                                                \
+    int strata_##NAME##_encode_segment(const uint16_t *sym, size_t n, size_t first,       \
+                                       const strata_symbol_levels *lv, void **scratch,    \
+                                       strata_buf *out);                                  \
+    int strata_##NAME##_decode_segment(const uint8_t *src, size_t size, uint16_t *sym,    \
+                                       size_t n, size_t first, const strata_symbol_levels *lv, \
+                                       void **scratch);
+STRATA_DECLARE_SEGMENT_CODER(huffman)
+STRATA_DECLARE_SEGMENT_CODER(range)
+STRATA_DECLARE_SEGMENT_CODER(range3)
+STRATA_DECLARE_SEGMENT_CODER(range4)
+#undef STRATA_DECLARE_SEGMENT_CODER
 /* Coder 4: coder 3 with subband neighbour contexts, for method 4 only (not a
  * strata_coder a user picks: the wavelet method's default). */
 #define STRATA_CODER_RANGE_BANDS 4
