@@ -1,5 +1,7 @@
 /* interp.c - instantiates interp_template.h for each dtype (zfp's pattern). */
+#include <float.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "predict.h"

@@ -104,6 +104,8 @@ STRATA_INLINE void FN(apply)(const int op, FN(interp_state) *st, size_t idx, siz
     }
 }
 
+#include "interp_lines.h"
+
 /* The neighbours of point idx at -3ds, -ds, +ds, +3ds (nb[0..3]) and which exist
  * (f[0..3]: am3, am1, ap1, ap3; the caller gives am3, ap1, ap3 from the grid). */
 STRATA_INLINE void FN(neighbours)(const int masked, const T *v, const uint8_t *m, size_t idx,
@@ -267,6 +269,23 @@ STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *
 }
 #undef STRATA_ROW_MD_CASE
 
+/* n points of a line from index idx (codes from ci), the stride of their shape
+ * (strata_line_shape), neighbours at +-ds and +-3ds: interp_lines.h. */
+STRATA_INLINE void FN(line)(const int op, FN(interp_state) *st, int shape, int cubic,
+                            size_t idx, size_t ci, size_t ds, size_t n)
+{
+    const double tmax = sizeof(T) == 4 ? (double)FLT_MAX : DBL_MAX;
+    if (op == OP_ESTIMATE) {
+        FN(line_estimate)(shape, st->v + idx, (ptrdiff_t)ds, n, st->inv_step, st->err);
+        st->sampled += n;
+    } else if (op == OP_ENCODE) {
+        FN(line_encode)(shape, cubic, st->v + idx, (ptrdiff_t)ds, n, st->codes + ci, st->step,
+                        st->inv_step, st->eb, tmax);
+    } else {
+        FN(line_decode)(shape, cubic, st->v + idx, (ptrdiff_t)ds, n, st->codes + ci, st->step, tmax);
+    }
+}
+
 /* One row of a pass: row `o` of the outer dims (0..2), along dimension 3. */
 STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
                            const strata_grid *g, const strata_pass_geom *pg, size_t o)
@@ -279,7 +298,16 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
         /* Interpolating along the row itself: head, branch-free interior, tail. */
         size_t c3 = s;
         FN(visit)(op, masked, st, base + c3, ci, s, 0, c3 + s < n3, c3 + 3 * s < n3);
-        for (c3 += 2 * s, ci += dci; c3 + 3 * s < n3; c3 += 2 * s, ci += dci)
+        c3 += 2 * s;
+        ci += dci;
+        const int shape = masked ? -1 : strata_line_shape(2 * s, dci);
+        if (shape >= 0 && n3 > c3 + 3 * s) {
+            const size_t m = (n3 - c3 - 3 * s + 2 * s - 1) / (2 * s);
+            FN(line)(op, st, shape, st->cubic, base + c3, ci, s, m);
+            c3 += 2 * s * m;
+            ci += dci * m;
+        }
+        for (; c3 + 3 * s < n3; c3 += 2 * s, ci += dci)
             FN(visit)(op, masked, st, base + c3, ci, s, 1, 1, 1);
         for (; c3 < n3; c3 += 2 * s, ci += dci)
             FN(visit)(op, masked, st, base + c3, ci, s, 1, c3 + s < n3, c3 + 3 * s < n3);
@@ -288,7 +316,13 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
     const int k = pg->k;
     const size_t ck = c[k], nk = g->n[k], ds = pg->ds, step3 = pg->step[3];
     const int am3 = ck >= 3 * s, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
-    if (am3 && ap1 && ap3) {
+    const int full = am3 && ap1 && ap3, shape = masked ? -1 : strata_line_shape(step3, dci);
+    /* Linear needs only +-ds; the estimate always needs the cubic stencil. */
+    if (shape >= 0 && (full || (ap1 && !st->cubic && op != OP_ESTIMATE))) {
+        FN(line)(op, st, shape, st->cubic, base, ci, ds, pg->cnt[3]);
+        return;
+    }
+    if (full) {
         for (size_t c3 = 0; c3 < n3; c3 += step3, ci += dci)
             FN(visit)(op, masked, st, base + c3, ci, ds, 1, 1, 1);
     } else {
