@@ -33,14 +33,6 @@
 #else
 #  define STRATA_NO_DEPS
 #endif
-/* Which (xs, cs) a line kernel has an instantiation for; -1 if none. */
-static inline int strata_line_shape(size_t xs, size_t cs)
-{
-    if (xs == 1 && cs == 1) return 0;
-    if (xs == 2 && cs == 1) return 1;
-    if (xs == 2 && cs == 2) return 2;
-    return -1;
-}
 #endif
 
 /* Lines of stride 2 are copied to contiguous arrays in chunks of this many
@@ -111,31 +103,31 @@ STRATA_INLINE void FN(line_estimate_body)(const T *x, const T *a, const T *b, co
     cost[1] += cub;
 }
 
-/* A chunk of a line of stride 2 (shape 1 or 2), copied out: the points to
- * X[0..n), their neighbours to A..D (or, when they are the points' own row
- * neighbours, ds == 1, to one array E of n + 3 that A..D point into). */
+/* A chunk of a strided line, copied out: the points to X[0..n), their
+ * neighbours to A..D, or, when those lie on the points' own lattice (xs == 2 ds,
+ * a pass along the row), to one array of n + 3 that A..D point into. */
 typedef struct {
     T X[STRATA_LINE_CHUNK], N[4][STRATA_LINE_CHUNK + 3];
     const T *a, *b, *c, *d;
 } FN(line_chunk);
 
-STRATA_INLINE void FN(line_gather)(FN(line_chunk) *k, const int cubic, const T *x, ptrdiff_t ds,
-                                   size_t n)
+STRATA_INLINE void FN(line_gather_strided)(FN(line_chunk) *k, const int cubic, const T *x,
+                                           const ptrdiff_t xs, ptrdiff_t ds, size_t n)
 {
-    for (size_t j = 0; j < n; j++) k->X[j] = x[2 * j];
-    if (ds == 1) {
-        for (size_t j = 0; j < n + 3; j++) k->N[0][j] = x[2 * (ptrdiff_t)j - 3];
+    for (size_t j = 0; j < n; j++) k->X[j] = x[(ptrdiff_t)j * xs];
+    if (xs == 2 * ds) {
+        for (size_t j = 0; j < n + 3; j++) k->N[0][j] = x[(ptrdiff_t)j * xs - 3 * ds];
         k->a = k->N[0];
         k->b = k->N[0] + 1;
         k->c = k->N[0] + 2;
         k->d = k->N[0] + 3;
         return;
     }
-    for (size_t j = 0; j < n; j++) k->N[1][j] = x[2 * j - ds];
-    for (size_t j = 0; j < n; j++) k->N[2][j] = x[2 * j + ds];
+    for (size_t j = 0; j < n; j++) k->N[1][j] = x[(ptrdiff_t)j * xs - ds];
+    for (size_t j = 0; j < n; j++) k->N[2][j] = x[(ptrdiff_t)j * xs + ds];
     if (cubic) {
-        for (size_t j = 0; j < n; j++) k->N[0][j] = x[2 * j - 3 * ds];
-        for (size_t j = 0; j < n; j++) k->N[3][j] = x[2 * j + 3 * ds];
+        for (size_t j = 0; j < n; j++) k->N[0][j] = x[(ptrdiff_t)j * xs - 3 * ds];
+        for (size_t j = 0; j < n; j++) k->N[3][j] = x[(ptrdiff_t)j * xs + 3 * ds];
     }
     k->a = k->N[0];
     k->b = k->N[1];
@@ -143,70 +135,80 @@ STRATA_INLINE void FN(line_gather)(FN(line_chunk) *k, const int cubic, const T *
     k->d = k->N[3];
 }
 
-STRATA_INLINE void FN(line_scatter)(const FN(line_chunk) *k, T *x, size_t n)
+/* Stride 2 (the finest level, most of the points) gets its own copy loops. */
+STRATA_INLINE void FN(line_gather)(FN(line_chunk) *k, const int cubic, const T *x, ptrdiff_t xs,
+                                   ptrdiff_t ds, size_t n)
 {
-    for (size_t j = 0; j < n; j++) x[2 * j] = k->X[j];
+    if (xs == 2) FN(line_gather_strided)(k, cubic, x, 2, ds, n);
+    else FN(line_gather_strided)(k, cubic, x, xs, ds, n);
 }
 
-static STRATA_LINE_CLONES void FN(line_encode)(int shape, int cubic, T *x, ptrdiff_t ds, size_t n,
-                                               uint16_t *codes, double step, double inv_step,
-                                               double eb, double tmax)
+STRATA_INLINE void FN(line_scatter)(const FN(line_chunk) *k, T *x, ptrdiff_t xs, size_t n)
 {
-    if (shape == 0) {
+    if (xs == 2) for (size_t j = 0; j < n; j++) x[2 * j] = k->X[j];
+    else for (size_t j = 0; j < n; j++) x[(ptrdiff_t)j * xs] = k->X[j];
+}
+
+static STRATA_LINE_CLONES void FN(line_encode)(int cubic, T *x, ptrdiff_t xs, ptrdiff_t ds,
+                                               size_t n, uint16_t *codes, ptrdiff_t cs,
+                                               double step, double inv_step, double eb, double tmax)
+{
+    if (xs == 1 && cs == 1) {
         const T *a = cubic ? x - 3 * ds : x, *d = cubic ? x + 3 * ds : x;
         FN(line_encode_body)(cubic, x, a, x - ds, x + ds, d, n, codes, step, inv_step, eb, tmax);
         return;
     }
     FN(line_chunk) k;
     uint16_t q[STRATA_LINE_CHUNK];
-    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += 2 * STRATA_LINE_CHUNK) {
+    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += xs * STRATA_LINE_CHUNK) {
         const size_t m = n - j0 < STRATA_LINE_CHUNK ? n - j0 : STRATA_LINE_CHUNK;
-        FN(line_gather)(&k, cubic, x, ds, m);
-        uint16_t *out = shape == 1 ? codes + j0 : q;
+        FN(line_gather)(&k, cubic, x, xs, ds, m);
+        uint16_t *out = cs == 1 ? codes + j0 : q;
         if (cubic) FN(line_encode_body)(1, k.X, k.a, k.b, k.c, k.d, m, out, step, inv_step, eb, tmax);
         else FN(line_encode_body)(0, k.X, k.a, k.b, k.c, k.d, m, out, step, inv_step, eb, tmax);
-        FN(line_scatter)(&k, x, m);
-        if (shape == 2)
-            for (size_t j = 0; j < m; j++) codes[2 * (j0 + j)] = q[j];
+        FN(line_scatter)(&k, x, xs, m);
+        if (cs != 1)
+            for (size_t j = 0; j < m; j++) codes[(ptrdiff_t)(j0 + j) * cs] = q[j];
     }
 }
 
-static STRATA_LINE_CLONES void FN(line_decode)(int shape, int cubic, T *x, ptrdiff_t ds, size_t n,
-                                               const uint16_t *codes, double step, double tmax)
+static STRATA_LINE_CLONES void FN(line_decode)(int cubic, T *x, ptrdiff_t xs, ptrdiff_t ds,
+                                               size_t n, const uint16_t *codes, ptrdiff_t cs,
+                                               double step, double tmax)
 {
-    if (shape == 0) {
+    if (xs == 1 && cs == 1) {
         const T *a = cubic ? x - 3 * ds : x, *d = cubic ? x + 3 * ds : x;
         FN(line_decode_body)(cubic, x, a, x - ds, x + ds, d, n, codes, step, tmax);
         return;
     }
     FN(line_chunk) k;
     uint16_t q[STRATA_LINE_CHUNK];
-    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += 2 * STRATA_LINE_CHUNK) {
+    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += xs * STRATA_LINE_CHUNK) {
         const size_t m = n - j0 < STRATA_LINE_CHUNK ? n - j0 : STRATA_LINE_CHUNK;
-        FN(line_gather)(&k, cubic, x, ds, m);
+        FN(line_gather)(&k, cubic, x, xs, ds, m);
         const uint16_t *in = codes + j0;
-        if (shape == 2) {
-            for (size_t j = 0; j < m; j++) q[j] = codes[2 * (j0 + j)];
+        if (cs != 1) {
+            for (size_t j = 0; j < m; j++) q[j] = codes[(ptrdiff_t)(j0 + j) * cs];
             in = q;
         }
         if (cubic) FN(line_decode_body)(1, k.X, k.a, k.b, k.c, k.d, m, in, step, tmax);
         else FN(line_decode_body)(0, k.X, k.a, k.b, k.c, k.d, m, in, step, tmax);
-        FN(line_scatter)(&k, x, m);
+        FN(line_scatter)(&k, x, xs, m);
     }
 }
 
 /* The estimate needs the complete cubic stencil. */
-static STRATA_LINE_CLONES void FN(line_estimate)(int shape, const T *x, ptrdiff_t ds, size_t n,
+static STRATA_LINE_CLONES void FN(line_estimate)(const T *x, ptrdiff_t xs, ptrdiff_t ds, size_t n,
                                                  double inv_step, double cost[2])
 {
-    if (shape == 0) {
+    if (xs == 1) {
         FN(line_estimate_body)(x, x - 3 * ds, x - ds, x + ds, x + 3 * ds, n, inv_step, cost);
         return;
     }
     FN(line_chunk) k;
-    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += 2 * STRATA_LINE_CHUNK) {
+    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += xs * STRATA_LINE_CHUNK) {
         const size_t m = n - j0 < STRATA_LINE_CHUNK ? n - j0 : STRATA_LINE_CHUNK;
-        FN(line_gather)(&k, 1, x, ds, m);
+        FN(line_gather)(&k, 1, x, xs, ds, m);
         FN(line_estimate_body)(k.X, k.a, k.b, k.c, k.d, m, inv_step, cost);
     }
 }

@@ -269,20 +269,22 @@ STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *
 }
 #undef STRATA_ROW_MD_CASE
 
-/* n points of a line from index idx (codes from ci), the stride of their shape
- * (strata_line_shape), neighbours at +-ds and +-3ds: interp_lines.h. */
-STRATA_INLINE void FN(line)(const int op, FN(interp_state) *st, int shape, int cubic,
-                            size_t idx, size_t ci, size_t ds, size_t n)
+/* n points of a line from index idx at stride xs (codes from ci at stride cs),
+ * neighbours at +-ds and +-3ds: interp_lines.h. */
+STRATA_INLINE void FN(line)(const int op, FN(interp_state) *st, int cubic, size_t idx, size_t xs,
+                            size_t ds, size_t n, size_t ci, size_t cs)
 {
     const double tmax = sizeof(T) == 4 ? (double)FLT_MAX : DBL_MAX;
+    T *x = st->v + idx;
     if (op == OP_ESTIMATE) {
-        FN(line_estimate)(shape, st->v + idx, (ptrdiff_t)ds, n, st->inv_step, st->err);
+        FN(line_estimate)(x, (ptrdiff_t)xs, (ptrdiff_t)ds, n, st->inv_step, st->err);
         st->sampled += n;
     } else if (op == OP_ENCODE) {
-        FN(line_encode)(shape, cubic, st->v + idx, (ptrdiff_t)ds, n, st->codes + ci, st->step,
-                        st->inv_step, st->eb, tmax);
+        FN(line_encode)(cubic, x, (ptrdiff_t)xs, (ptrdiff_t)ds, n, st->codes + ci, (ptrdiff_t)cs,
+                        st->step, st->inv_step, st->eb, tmax);
     } else {
-        FN(line_decode)(shape, cubic, st->v + idx, (ptrdiff_t)ds, n, st->codes + ci, st->step, tmax);
+        FN(line_decode)(cubic, x, (ptrdiff_t)xs, (ptrdiff_t)ds, n, st->codes + ci, (ptrdiff_t)cs,
+                        st->step, tmax);
     }
 }
 
@@ -300,10 +302,9 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
         FN(visit)(op, masked, st, base + c3, ci, s, 0, c3 + s < n3, c3 + 3 * s < n3);
         c3 += 2 * s;
         ci += dci;
-        const int shape = masked ? -1 : strata_line_shape(2 * s, dci);
-        if (shape >= 0 && n3 > c3 + 3 * s) {
+        if (!masked && n3 > c3 + 3 * s) {
             const size_t m = (n3 - c3 - 3 * s + 2 * s - 1) / (2 * s);
-            FN(line)(op, st, shape, st->cubic, base + c3, ci, s, m);
+            FN(line)(op, st, st->cubic, base + c3, 2 * s, s, m, ci, dci);
             c3 += 2 * s * m;
             ci += dci * m;
         }
@@ -316,10 +317,10 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
     const int k = pg->k;
     const size_t ck = c[k], nk = g->n[k], ds = pg->ds, step3 = pg->step[3];
     const int am3 = ck >= 3 * s, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
-    const int full = am3 && ap1 && ap3, shape = masked ? -1 : strata_line_shape(step3, dci);
+    const int full = am3 && ap1 && ap3;
     /* Linear needs only +-ds; the estimate always needs the cubic stencil. */
-    if (shape >= 0 && (full || (ap1 && !st->cubic && op != OP_ESTIMATE))) {
-        FN(line)(op, st, shape, st->cubic, base, ci, ds, pg->cnt[3]);
+    if (!masked && (full || (ap1 && !st->cubic && op != OP_ESTIMATE))) {
+        FN(line)(op, st, st->cubic, base, step3, ds, pg->cnt[3], ci, dci);
         return;
     }
     if (full) {
