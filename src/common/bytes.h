@@ -32,6 +32,17 @@ static inline uint64_t strata_get_u64(const uint8_t *p)
     for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
     return v;
 }
+/* Big-endian 64-bit words: the bit readers and writers of MSB-first codes. */
+static inline void strata_put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+static inline uint64_t strata_get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+    return v;
+}
 static inline double strata_get_f64(const uint8_t *p)
 {
     uint64_t v = strata_get_u64(p); double d; memcpy(&d, &v, 8); return d;

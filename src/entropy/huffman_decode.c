@@ -73,14 +73,12 @@ typedef struct {
     size_t fetched; /* bytes brought into the window, zeros past the end included */
 } bit_reader;
 
+/* Tops the window up to at least 57 bits. */
 static inline void refill(bit_reader *br)
 {
-    if (br->bits > 56) return;
-    if (br->end - br->p >= 8) {
-        uint64_t w = 0;
-        for (int i = 0; i < 8; i++) w = (w << 8) | br->p[i];
-        br->win |= w >> br->bits;
-        unsigned nbytes = (63 - br->bits) >> 3;
+    if (STRATA_LIKELY(br->end - br->p >= 8)) {
+        br->win |= strata_get_be64(br->p) >> br->bits;
+        const unsigned nbytes = (63 - br->bits) >> 3;
         br->p += nbytes;
         br->fetched += nbytes;
         br->bits += nbytes * 8;
@@ -94,32 +92,46 @@ static inline void refill(bit_reader *br)
     }
 }
 
+/* A code longer than LUT_BITS, by the canonical first-code table; the window
+ * holds at least STRATA_HUFF_MAX_LEN bits. 0 if no code matches. */
+static int decode_long(bit_reader *br, const huff_table *t, uint16_t *out)
+{
+    for (int l = LUT_BITS + 1; l <= t->maxlen; l++) {
+        uint32_t code = (uint32_t)(br->win >> (64 - l));
+        if (code - t->first[l] < t->count[l]) {
+            *out = t->sorted[t->offset[l] + code - t->first[l]];
+            br->win <<= l;
+            br->bits -= (unsigned)l;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int decode_segment(const uint8_t *src, size_t size, uint16_t *out, size_t n, huff_table *t)
 {
     const uint8_t *p = src, *end = src + size;
     if (!read_table(&p, end, t)) return 0;
     bit_reader br = {p, end, 0, 0, 0};
     const size_t avail_bits = (size_t)(end - p) * 8;
-    for (size_t i = 0; i < n; i++) {
+    /* One refill leaves at least 57 bits: four table codes (4 * LUT_BITS = 44
+     * bits) or one long one (STRATA_HUFF_MAX_LEN = 24). */
+    size_t i = 0;
+    while (i < n) {
         refill(&br);
-        uint32_t e = t->lut[br.win >> (64 - LUT_BITS)];
-        if (STRATA_LIKELY(e)) {
+        const size_t stop = n - i < 4 ? n : i + 4;
+        for (; i < stop; i++) {
+            const uint32_t e = t->lut[br.win >> (64 - LUT_BITS)];
+            if (STRATA_UNLIKELY(!e)) break;
             out[i] = (uint16_t)(e >> 8);
             br.win <<= (e & 0xff);
             br.bits -= (e & 0xff);
-            continue;
         }
-        int l = LUT_BITS + 1;
-        for (; l <= t->maxlen; l++) {
-            uint32_t code = (uint32_t)(br.win >> (64 - l));
-            if (code - t->first[l] < t->count[l]) {
-                out[i] = t->sorted[t->offset[l] + code - t->first[l]];
-                break;
-            }
+        if (i < stop) {
+            refill(&br);
+            if (!decode_long(&br, t, &out[i])) return 0;
+            i++;
         }
-        if (l > t->maxlen) return 0;
-        br.win <<= l;
-        br.bits -= (unsigned)l;
     }
     /* Bits consumed must lie within the segment. */
     return br.fetched * 8 - br.bits <= avail_bits;

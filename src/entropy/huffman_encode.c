@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include "huffman.h"
 #include "huffman_tree.h"
+#include "../decompose/grid.h" /* STRATA_QUANT_RADIUS: where most codes lie */
 
 typedef struct { uint32_t freq; uint16_t sym; } sym_freq;
 
@@ -38,18 +39,31 @@ typedef struct {
 /* Builds the lengths for sym[0..n) into sc->len, lists used symbols ascending. */
 static int segment_table(const uint16_t *sym, size_t n, huff_scratch *sc)
 {
+    /* Most codes lie near the radius: count those in four small tables, so
+     * that a run of one symbol does not wait on its own counter's store. */
+    enum { NEAR = 256, NEAR_LO = STRATA_QUANT_RADIUS - NEAR / 2 };
+    uint32_t near[4][NEAR];
+    memset(near, 0, sizeof near);
     memset(sc->hist, 0, sizeof sc->hist);
-    for (size_t i = 0; i < n; i++) sc->hist[sym[i]]++;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) {
+            const unsigned s = sym[i + k], d = s - NEAR_LO;
+            if (d < NEAR) near[k][d]++;
+            else sc->hist[s]++;
+        }
+    for (; i < n; i++) sc->hist[sym[i]]++;
+    for (int d = 0; d < NEAR; d++) sc->hist[NEAR_LO + d] += near[0][d] + near[1][d] + near[2][d] + near[3][d];
     int m = 0;
     for (int s = 0; s < 65536; s++)
         if (sc->hist[s]) sc->used[m++] = (uint16_t)s;
     if (m == 1) { sc->len[sc->used[0]] = 1; return m; }
     for (uint32_t shift = 0;; shift++) {
         /* Flatten frequencies until the longest code fits STRATA_HUFF_MAX_LEN. */
-        for (int i = 0; i < m; i++) {
-            uint32_t f = sc->hist[sc->used[i]] >> shift;
-            sc->sf[i].freq = f ? f : 1;
-            sc->sf[i].sym = sc->used[i];
+        for (int u = 0; u < m; u++) {
+            uint32_t f = sc->hist[sc->used[u]] >> shift;
+            sc->sf[u].freq = f ? f : 1;
+            sc->sf[u].sym = sc->used[u];
         }
         if (huffman_lengths(sc->sf, m, sc->len, sc->w, sc->parent) <= STRATA_HUFF_MAX_LEN) break;
     }
@@ -66,11 +80,6 @@ static void canonical_codes(const uint16_t *used, int m, const uint8_t *len, uin
     for (int i = 0; i < m; i++) code[used[i]] = next[len[used[i]]]++;
 }
 
-static inline void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-
 /* Encodes one segment into a fresh buffer: table, then the bits. */
 static int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strata_buf *out)
 {
@@ -83,22 +92,34 @@ static int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strat
         strata_buf_put_varint(out, i ? (uint64_t)(sc->used[i] - sc->used[i - 1] - 1) : sc->used[0]);
     for (int i = 0; i < m; i++) strata_buf_append(out, &sc->len[sc->used[i]], 1);
     size_t nbytes = (size_t)((bits + 7) / 8);
-    if (!strata_buf_reserve(out, nbytes + 4)) return 0;
+    if (!strata_buf_reserve(out, nbytes + 8)) return 0;
+    /* code << 8 | length per symbol: one lookup a symbol. */
+    for (int i = 0; i < m; i++) sc->code[sc->used[i]] = sc->code[sc->used[i]] << 8 | sc->len[sc->used[i]];
     uint8_t *p = out->data + out->size;
+    /* The pending bits sit at the top of acc; after two symbols (at most 7 + 2 *
+     * 24 bits) its whole bytes go out in one 8-byte store (the reserve above
+     * leaves room for the bytes past the end). */
     uint64_t acc = 0;
     unsigned pending = 0;
-    for (size_t i = 0; i < n; i++) {
-        const unsigned s = sym[i];
-        acc = (acc << sc->len[s]) | sc->code[s];
-        pending += sc->len[s];
-        if (pending >= 32) {
-            pending -= 32;
-            put_be32(p, (uint32_t)(acc >> pending));
-            p += 4;
-        }
+    size_t i = 0;
+#define STRATA_HUFF_PUT(s)                                                    \
+    do {                                                                      \
+        const uint32_t e = sc->code[s];                                       \
+        pending += e & 0xff;                                                  \
+        acc |= (uint64_t)(e >> 8) << (64 - pending);                          \
+    } while (0)
+    for (; i + 2 <= n; i += 2) {
+        STRATA_HUFF_PUT(sym[i]);
+        STRATA_HUFF_PUT(sym[i + 1]);
+        strata_put_be64(p, acc);
+        p += pending >> 3;
+        acc <<= pending & ~7u;
+        pending &= 7;
     }
-    while (pending >= 8) { pending -= 8; *p++ = (uint8_t)(acc >> pending); }
-    if (pending) *p++ = (uint8_t)(acc << (8 - pending));
+    if (i < n) STRATA_HUFF_PUT(sym[i]);
+#undef STRATA_HUFF_PUT
+    strata_put_be64(p, acc);
+    p += (pending + 7) >> 3;
     out->size = (size_t)(p - out->data);
     return 1;
 }
