@@ -9,6 +9,11 @@
 
 typedef struct {
     uint32_t lut[1u << LUT_BITS];                 /* sym << 8 | len, 0 = long code */
+    /* The same LUT_BITS decoded as far as whole codes go, up to three of them:
+     * bits 0-1 how many (0: the first code is long), 2-5 their total length,
+     * then each symbol in 16 bits from bit 16. Low-entropy codes are 1-3 bits,
+     * so one lookup (the serial step of decoding) yields several symbols. */
+    uint64_t multi[1u << LUT_BITS];
     uint32_t first[STRATA_HUFF_MAX_LEN + 2];      /* first canonical code per length */
     uint32_t count[STRATA_HUFF_MAX_LEN + 2];
     uint32_t offset[STRATA_HUFF_MAX_LEN + 2];     /* index into sorted[] per length */
@@ -62,6 +67,19 @@ static int read_table(const uint8_t **pp, const uint8_t *end, huff_table *t)
             uint32_t lo = code << (LUT_BITS - l), span = 1u << (LUT_BITS - l);
             for (uint32_t e = 0; e < span; e++) t->lut[lo + e] = s << 8 | (uint32_t)l;
         }
+    for (uint32_t w = 0; w < (1u << LUT_BITS); w++) {
+        uint64_t m3 = 0;
+        unsigned count = 0, used = 0;
+        while (count < 3) {
+            /* The bits past `used` are known only up to LUT_BITS. */
+            const uint32_t e = t->lut[(w << used) & ((1u << LUT_BITS) - 1)];
+            if (!e || used + (e & 0xff) > LUT_BITS) break;
+            m3 |= (uint64_t)(e >> 8) << (16 + 16 * count);
+            used += e & 0xff;
+            count++;
+        }
+        t->multi[w] = m3 | (uint64_t)used << 2 | count;
+    }
     return 1;
 }
 
@@ -114,23 +132,37 @@ static int decode_segment(const uint8_t *src, size_t size, uint16_t *out, size_t
     if (!read_table(&p, end, t)) return 0;
     bit_reader br = {p, end, 0, 0, 0};
     const size_t avail_bits = (size_t)(end - p) * 8;
-    /* One refill leaves at least 57 bits: four table codes (4 * LUT_BITS = 44
-     * bits) or one long one (STRATA_HUFF_MAX_LEN = 24). */
+    /* One refill leaves at least 57 bits: four lookups (4 * LUT_BITS = 44 bits,
+     * up to 12 symbols) or one long code (STRATA_HUFF_MAX_LEN = 24). */
     size_t i = 0;
-    while (i < n) {
+    while (n - i >= 12) {
         refill(&br);
-        const size_t stop = n - i < 4 ? n : i + 4;
-        for (; i < stop; i++) {
-            const uint32_t e = t->lut[br.win >> (64 - LUT_BITS)];
-            if (STRATA_UNLIKELY(!e)) break;
-            out[i] = (uint16_t)(e >> 8);
-            br.win <<= (e & 0xff);
-            br.bits -= (e & 0xff);
+        int r = 0;
+        for (; r < 4; r++) {
+            const uint64_t e = t->multi[br.win >> (64 - LUT_BITS)];
+            if (STRATA_UNLIKELY(!(e & 3))) break;
+            out[i] = (uint16_t)(e >> 16);
+            out[i + 1] = (uint16_t)(e >> 32);
+            out[i + 2] = (uint16_t)(e >> 48);
+            i += e & 3;
+            br.win <<= (e >> 2) & 15;
+            br.bits -= (unsigned)((e >> 2) & 15);
         }
-        if (i < stop) {
+        if (r < 4) {
             refill(&br);
             if (!decode_long(&br, t, &out[i])) return 0;
             i++;
+        }
+    }
+    while (i < n) {
+        refill(&br);
+        const uint32_t e = t->lut[br.win >> (64 - LUT_BITS)];
+        if (e) {
+            out[i++] = (uint16_t)(e >> 8);
+            br.win <<= (e & 0xff);
+            br.bits -= (e & 0xff);
+        } else if (!decode_long(&br, t, &out[i++])) {
+            return 0;
         }
     }
     /* Bits consumed must lie within the segment. */
