@@ -1,20 +1,19 @@
 /* interp_lines.h - the common case of a pass row as loops the compiler vectorizes,
  * included by interp_template.h (T, SFX and FN come from there).
  *
- * A *line* is a run of points of one row, without a mask, whose stencil is the
- * same for every point: complete for cubic, or +-ds inside the grid for linear.
- * Point j is x[j * xs], its neighbours x[j * xs +- ds] and x[j * xs +- 3 ds], its
- * code codes[j * cs]. The loops compute exactly what visit() computes point by
+ * A *line* is a run of points of one row, without a mask, whose stencil has the
+ * same shape for every point (its *form*, one branch of strata_predict). Point
+ * j is x[j * xs], its neighbours x[j * xs +- ds] and x[j * xs +- 3 ds], its code
+ * codes[j * cs]. The loops compute exactly what visit() computes point by
  * point (the same double operations in the same order, so the same bits), with
  * every test of the quantizer turned into a select: no branch per point. A
  * point whose reconstruction would miss gets code 0 and keeps its value, as in
- * strata_quantize_*.
+ * strata_quantize_*. Contiguous lines run in place; strided ones through
+ * contiguous copies of a chunk.
  *
- * xs and cs are compile-time 1 or 2 (the strides of the finest level, which
- * holds most points); other lines take the point-by-point path. On x86-64 each
- * entry point is also built for AVX2 and picked at run time: vector adds,
- * multiplies and conversions round like scalar ones, so the bytes do not
- * depend on which version runs (no FMA: -ffp-contract=off).
+ * On x86-64 each entry point is also built for AVX2 and picked at run time:
+ * vector adds, multiplies and conversions round like scalar ones, so the bytes
+ * do not depend on which version runs (no FMA: -ffp-contract=off).
  */
 
 #ifndef STRATA_LINES_SHARED_
@@ -33,25 +32,57 @@
 #else
 #  define STRATA_NO_DEPS
 #endif
+
+/* The branches of strata_predict for a point whose -ds neighbour exists. */
+enum {
+    STRATA_LINE_MID,     /* (b + c) / 2 */
+    STRATA_LINE_CUBIC,   /* (-a + 9b + 9c - d) / 16 */
+    STRATA_LINE_NO_A,    /* (3b + 6c - d) / 8 */
+    STRATA_LINE_NO_D,    /* (-a + 6b + 3c) / 8 */
+    STRATA_LINE_EXTRAP,  /* (3b - a) / 2 */
+    STRATA_LINE_COPY     /* b */
+};
+
+static inline int strata_line_form(int cubic, int am3, int ap1, int ap3)
+{
+    if (ap1) {
+        if (!cubic) return STRATA_LINE_MID;
+        if (am3 && ap3) return STRATA_LINE_CUBIC;
+        if (ap3) return STRATA_LINE_NO_A;
+        if (am3) return STRATA_LINE_NO_D;
+        return STRATA_LINE_MID;
+    }
+    return cubic && am3 ? STRATA_LINE_EXTRAP : STRATA_LINE_COPY;
+}
+#define STRATA_LINE_READS_A(f) ((f) == STRATA_LINE_CUBIC || (f) == STRATA_LINE_NO_D || (f) == STRATA_LINE_EXTRAP)
+#define STRATA_LINE_READS_C(f) ((f) <= STRATA_LINE_NO_D)
+#define STRATA_LINE_READS_D(f) ((f) == STRATA_LINE_CUBIC || (f) == STRATA_LINE_NO_A)
 #endif
 
-/* Lines of stride 2 are copied to contiguous arrays in chunks of this many
- * points first: the vectorizer cannot store every other float. */
+/* Strided lines are copied to contiguous arrays this many points at a time:
+ * the vectorizer cannot store every other float. */
 #ifndef STRATA_LINE_CHUNK
 #define STRATA_LINE_CHUNK 256
 #endif
 
-/* The prediction of point j from its neighbours a, b, c, d at -3, -1, +1, +3
- * (strata_predict's interior expressions, in its order of operations). */
-STRATA_INLINE double FN(line_predict)(const int cubic, const T *a, const T *b, const T *c,
+/* The prediction of point j from its neighbours a, b, c, d at -3, -1, +1, +3,
+ * in strata_predict's order of operations. */
+STRATA_INLINE double FN(line_predict)(const int form, const T *a, const T *b, const T *c,
                                       const T *d, size_t j)
 {
-    if (!cubic) return ((double)b[j] + (double)c[j]) * 0.5;
-    return (-(double)a[j] + 9.0 * (double)b[j] + 9.0 * (double)c[j] - (double)d[j]) * 0.0625;
+    switch (form) {
+    case STRATA_LINE_MID: return ((double)b[j] + (double)c[j]) * 0.5;
+    case STRATA_LINE_CUBIC:
+        return (-(double)a[j] + 9.0 * (double)b[j] + 9.0 * (double)c[j] - (double)d[j]) * 0.0625;
+    case STRATA_LINE_NO_A: return (3.0 * (double)b[j] + 6.0 * (double)c[j] - (double)d[j]) * 0.125;
+    case STRATA_LINE_NO_D: return (-(double)a[j] + 6.0 * (double)b[j] + 3.0 * (double)c[j]) * 0.125;
+    case STRATA_LINE_EXTRAP: return (3.0 * (double)b[j] - (double)a[j]) * 0.5;
+    default: return (double)b[j];
+    }
 }
 
-/* Points x[0..n), neighbours a..d[0..n) (a and d read only by cubic), codes[0..n). */
-STRATA_INLINE void FN(line_encode_body)(const int cubic, T *x, const T *a, const T *b,
+/* Points x[0..n), neighbours a..d[0..n) (those the form reads), codes[0..n). */
+STRATA_INLINE void FN(line_encode_body)(const int form, T *x, const T *a, const T *b,
                                         const T *c, const T *d, size_t n,
                                         uint16_t *restrict codes, double step,
                                         double inv_step, double eb, double tmax)
@@ -60,7 +91,7 @@ STRATA_INLINE void FN(line_encode_body)(const int cubic, T *x, const T *a, const
     STRATA_NO_DEPS
     for (size_t j = 0; j < n; j++) {
         const double xv = (double)x[j];
-        const double pred = FN(line_predict)(cubic, a, b, c, d, j);
+        const double pred = FN(line_predict)(form, a, b, c, d, j);
         const double qd = (xv - pred) * inv_step;
         int ok = (qd > -lim) & (qd < lim);
         const double qc = ok ? qd : 0.0; /* keeps the conversion below defined */
@@ -74,48 +105,61 @@ STRATA_INLINE void FN(line_encode_body)(const int cubic, T *x, const T *a, const
     }
 }
 
-STRATA_INLINE void FN(line_decode_body)(const int cubic, T *x, const T *a, const T *b,
+STRATA_INLINE void FN(line_decode_body)(const int form, T *x, const T *a, const T *b,
                                         const T *c, const T *d, size_t n,
                                         const uint16_t *restrict codes, double step, double tmax)
 {
     STRATA_NO_DEPS
     for (size_t j = 0; j < n; j++) {
         const unsigned code = codes[j];
-        const double pred = FN(line_predict)(cubic, a, b, c, d, j);
+        const double pred = FN(line_predict)(form, a, b, c, d, j);
         double r = pred + step * ((double)code - (double)STRATA_QUANT_RADIUS);
         r = r > tmax ? tmax : r < -tmax ? -tmax : r;
         x[j] = code ? (T)r : x[j];
     }
 }
 
-/* The plan's estimate: the summed strata_est_cost of linear (cost[0]) and cubic
- * (cost[1]). The costs are integers, so vectorized sums equal the serial ones. */
+/* The plan's estimate where the cubic stencil is complete: the summed
+ * strata_est_cost of linear (cost[0]) and cubic (cost[1]). The costs are
+ * integers, so vectorized sums equal the serial ones. */
 STRATA_INLINE void FN(line_estimate_body)(const T *x, const T *a, const T *b, const T *c,
                                           const T *d, size_t n, double inv_step, double cost[2])
 {
     double lin = 0.0, cub = 0.0;
     for (size_t j = 0; j < n; j++) {
         const double xv = (double)x[j];
-        lin += strata_est_cost(inv_step, fabs(xv - FN(line_predict)(0, a, b, c, d, j)));
-        cub += strata_est_cost(inv_step, fabs(xv - FN(line_predict)(1, a, b, c, d, j)));
+        lin += strata_est_cost(inv_step, fabs(xv - FN(line_predict)(STRATA_LINE_MID, a, b, c, d, j)));
+        cub += strata_est_cost(inv_step, fabs(xv - FN(line_predict)(STRATA_LINE_CUBIC, a, b, c, d, j)));
     }
     cost[0] += lin;
     cost[1] += cub;
 }
 
-/* A chunk of a strided line, copied out: the points to X[0..n), their
- * neighbours to A..D, or, when those lie on the points' own lattice (xs == 2 ds,
- * a pass along the row), to one array of n + 3 that A..D point into. */
+/* Where a line's points and neighbours are read from: in place (a contiguous
+ * line), or a chunk's copies. */
 typedef struct {
-    T X[STRATA_LINE_CHUNK], N[4][STRATA_LINE_CHUNK + 3];
+    T *x;
     const T *a, *b, *c, *d;
-} FN(line_chunk);
+    T X[STRATA_LINE_CHUNK], N[4][STRATA_LINE_CHUNK + 3];
+} FN(line_view);
 
-STRATA_INLINE void FN(line_gather_strided)(FN(line_chunk) *k, const int cubic, const T *x,
-                                           const ptrdiff_t xs, ptrdiff_t ds, size_t n)
+STRATA_INLINE void FN(line_in_place)(FN(line_view) *k, const int form, T *x, ptrdiff_t ds)
+{
+    k->x = x;
+    k->a = STRATA_LINE_READS_A(form) ? x - 3 * ds : x;
+    k->b = x - ds;
+    k->c = STRATA_LINE_READS_C(form) ? x + ds : x;
+    k->d = STRATA_LINE_READS_D(form) ? x + 3 * ds : x;
+}
+
+/* Copies n points at stride xs and the neighbours the form reads. A pass
+ * along the row (on_row: xs == 2 ds) finds all four on one lattice, copied once. */
+STRATA_INLINE void FN(line_gather_at)(FN(line_view) *k, const int form, const T *x,
+                                      const ptrdiff_t xs, ptrdiff_t ds, int on_row, size_t n)
 {
     for (size_t j = 0; j < n; j++) k->X[j] = x[(ptrdiff_t)j * xs];
-    if (xs == 2 * ds) {
+    k->x = k->X;
+    if (on_row) {
         for (size_t j = 0; j < n + 3; j++) k->N[0][j] = x[(ptrdiff_t)j * xs - 3 * ds];
         k->a = k->N[0];
         k->b = k->N[0] + 1;
@@ -124,11 +168,12 @@ STRATA_INLINE void FN(line_gather_strided)(FN(line_chunk) *k, const int cubic, c
         return;
     }
     for (size_t j = 0; j < n; j++) k->N[1][j] = x[(ptrdiff_t)j * xs - ds];
-    for (size_t j = 0; j < n; j++) k->N[2][j] = x[(ptrdiff_t)j * xs + ds];
-    if (cubic) {
+    if (STRATA_LINE_READS_A(form))
         for (size_t j = 0; j < n; j++) k->N[0][j] = x[(ptrdiff_t)j * xs - 3 * ds];
+    if (STRATA_LINE_READS_C(form))
+        for (size_t j = 0; j < n; j++) k->N[2][j] = x[(ptrdiff_t)j * xs + ds];
+    if (STRATA_LINE_READS_D(form))
         for (size_t j = 0; j < n; j++) k->N[3][j] = x[(ptrdiff_t)j * xs + 3 * ds];
-    }
     k->a = k->N[0];
     k->b = k->N[1];
     k->c = k->N[2];
@@ -136,79 +181,78 @@ STRATA_INLINE void FN(line_gather_strided)(FN(line_chunk) *k, const int cubic, c
 }
 
 /* Stride 2 (the finest level, most of the points) gets its own copy loops. */
-STRATA_INLINE void FN(line_gather)(FN(line_chunk) *k, const int cubic, const T *x, ptrdiff_t xs,
-                                   ptrdiff_t ds, size_t n)
+STRATA_INLINE void FN(line_gather)(FN(line_view) *k, const int form, const T *x, ptrdiff_t xs,
+                                   ptrdiff_t ds, int on_row, size_t n)
 {
-    if (xs == 2) FN(line_gather_strided)(k, cubic, x, 2, ds, n);
-    else FN(line_gather_strided)(k, cubic, x, xs, ds, n);
+    if (xs == 2) FN(line_gather_at)(k, form, x, 2, ds, on_row, n);
+    else FN(line_gather_at)(k, form, x, xs, ds, on_row, n);
 }
 
-STRATA_INLINE void FN(line_scatter)(const FN(line_chunk) *k, T *x, ptrdiff_t xs, size_t n)
+STRATA_INLINE void FN(line_scatter)(const FN(line_view) *k, T *x, ptrdiff_t xs, size_t n)
 {
     if (xs == 2) for (size_t j = 0; j < n; j++) x[2 * j] = k->X[j];
     else for (size_t j = 0; j < n; j++) x[(ptrdiff_t)j * xs] = k->X[j];
 }
 
-static STRATA_LINE_CLONES void FN(line_encode)(int cubic, T *x, ptrdiff_t xs, ptrdiff_t ds,
-                                               size_t n, uint16_t *codes, ptrdiff_t cs,
-                                               double step, double inv_step, double eb, double tmax)
+/* One line, op (OP_ENCODE, OP_DECODE, OP_ESTIMATE) with a constant form: in
+ * place when contiguous, else chunk by chunk through copies. p holds step,
+ * inv_step, eb, tmax. The estimate only reads. */
+STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
+                                int on_row, size_t n, uint16_t *codes, ptrdiff_t cs,
+                                const double p[4], double cost[2])
 {
+    FN(line_view) k;
     if (xs == 1 && cs == 1) {
-        const T *a = cubic ? x - 3 * ds : x, *d = cubic ? x + 3 * ds : x;
-        FN(line_encode_body)(cubic, x, a, x - ds, x + ds, d, n, codes, step, inv_step, eb, tmax);
+        FN(line_in_place)(&k, form, x, ds);
+        if (op == OP_ENCODE)
+            FN(line_encode_body)(form, k.x, k.a, k.b, k.c, k.d, n, codes, p[0], p[1], p[2], p[3]);
+        else if (op == OP_DECODE)
+            FN(line_decode_body)(form, k.x, k.a, k.b, k.c, k.d, n, codes, p[0], p[3]);
+        else
+            FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, n, p[1], cost);
         return;
     }
-    FN(line_chunk) k;
     uint16_t q[STRATA_LINE_CHUNK];
     for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += xs * STRATA_LINE_CHUNK) {
         const size_t m = n - j0 < STRATA_LINE_CHUNK ? n - j0 : STRATA_LINE_CHUNK;
-        FN(line_gather)(&k, cubic, x, xs, ds, m);
-        uint16_t *out = cs == 1 ? codes + j0 : q;
-        if (cubic) FN(line_encode_body)(1, k.X, k.a, k.b, k.c, k.d, m, out, step, inv_step, eb, tmax);
-        else FN(line_encode_body)(0, k.X, k.a, k.b, k.c, k.d, m, out, step, inv_step, eb, tmax);
-        FN(line_scatter)(&k, x, xs, m);
-        if (cs != 1)
-            for (size_t j = 0; j < m; j++) codes[(ptrdiff_t)(j0 + j) * cs] = q[j];
-    }
-}
-
-static STRATA_LINE_CLONES void FN(line_decode)(int cubic, T *x, ptrdiff_t xs, ptrdiff_t ds,
-                                               size_t n, const uint16_t *codes, ptrdiff_t cs,
-                                               double step, double tmax)
-{
-    if (xs == 1 && cs == 1) {
-        const T *a = cubic ? x - 3 * ds : x, *d = cubic ? x + 3 * ds : x;
-        FN(line_decode_body)(cubic, x, a, x - ds, x + ds, d, n, codes, step, tmax);
-        return;
-    }
-    FN(line_chunk) k;
-    uint16_t q[STRATA_LINE_CHUNK];
-    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += xs * STRATA_LINE_CHUNK) {
-        const size_t m = n - j0 < STRATA_LINE_CHUNK ? n - j0 : STRATA_LINE_CHUNK;
-        FN(line_gather)(&k, cubic, x, xs, ds, m);
-        const uint16_t *in = codes + j0;
-        if (cs != 1) {
-            for (size_t j = 0; j < m; j++) q[j] = codes[(ptrdiff_t)(j0 + j) * cs];
-            in = q;
+        FN(line_gather)(&k, form, x, xs, ds, on_row, m);
+        uint16_t *c = cs == 1 ? codes + j0 : q;
+        if (op == OP_ESTIMATE) {
+            FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, m, p[1], cost);
+            continue;
         }
-        if (cubic) FN(line_decode_body)(1, k.X, k.a, k.b, k.c, k.d, m, in, step, tmax);
-        else FN(line_decode_body)(0, k.X, k.a, k.b, k.c, k.d, m, in, step, tmax);
+        if (op == OP_ENCODE) {
+            FN(line_encode_body)(form, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[1], p[2], p[3]);
+            if (cs != 1)
+                for (size_t j = 0; j < m; j++) codes[(ptrdiff_t)(j0 + j) * cs] = q[j];
+        } else {
+            if (cs != 1)
+                for (size_t j = 0; j < m; j++) q[j] = codes[(ptrdiff_t)(j0 + j) * cs];
+            FN(line_decode_body)(form, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[3]);
+        }
         FN(line_scatter)(&k, x, xs, m);
     }
 }
 
-/* The estimate needs the complete cubic stencil. */
-static STRATA_LINE_CLONES void FN(line_estimate)(const T *x, ptrdiff_t xs, ptrdiff_t ds, size_t n,
-                                                 double inv_step, double cost[2])
+/* The entry points: one instantiation per form. codes is only read when decoding. */
+static STRATA_LINE_CLONES void FN(line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
+                                        int on_row, size_t n, uint16_t *codes, ptrdiff_t cs,
+                                        const double p[4], double cost[2])
 {
-    if (xs == 1) {
-        FN(line_estimate_body)(x, x - 3 * ds, x - ds, x + ds, x + 3 * ds, n, inv_step, cost);
-        return;
+#define STRATA_LINE_CASE(OP, F) \
+    case F: FN(line_run)(OP, F, x, xs, ds, on_row, n, codes, cs, p, cost); break;
+#define STRATA_LINE_OP(OP)                        \
+    switch (form) {                               \
+    STRATA_LINE_CASE(OP, STRATA_LINE_MID)         \
+    STRATA_LINE_CASE(OP, STRATA_LINE_CUBIC)       \
+    STRATA_LINE_CASE(OP, STRATA_LINE_NO_A)        \
+    STRATA_LINE_CASE(OP, STRATA_LINE_NO_D)        \
+    STRATA_LINE_CASE(OP, STRATA_LINE_EXTRAP)      \
+    default: STRATA_LINE_CASE(OP, STRATA_LINE_COPY) \
     }
-    FN(line_chunk) k;
-    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += xs * STRATA_LINE_CHUNK) {
-        const size_t m = n - j0 < STRATA_LINE_CHUNK ? n - j0 : STRATA_LINE_CHUNK;
-        FN(line_gather)(&k, 1, x, xs, ds, m);
-        FN(line_estimate_body)(k.X, k.a, k.b, k.c, k.d, m, inv_step, cost);
-    }
+    if (op == OP_ENCODE) STRATA_LINE_OP(OP_ENCODE)
+    else if (op == OP_DECODE) STRATA_LINE_OP(OP_DECODE)
+    else FN(line_run)(OP_ESTIMATE, STRATA_LINE_CUBIC, x, xs, ds, on_row, n, NULL, 1, p, cost);
+#undef STRATA_LINE_OP
+#undef STRATA_LINE_CASE
 }

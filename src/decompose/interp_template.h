@@ -269,23 +269,15 @@ STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *
 }
 #undef STRATA_ROW_MD_CASE
 
-/* n points of a line from index idx at stride xs (codes from ci at stride cs),
- * neighbours at +-ds and +-3ds: interp_lines.h. */
-STRATA_INLINE void FN(line)(const int op, FN(interp_state) *st, int cubic, size_t idx, size_t xs,
-                            size_t ds, size_t n, size_t ci, size_t cs)
+/* n points of a row from index idx at stride xs (codes from ci at stride cs),
+ * neighbours at +-ds and +-3ds, as a line of interp_lines.h. */
+STRATA_INLINE void FN(row_line)(const int op, FN(interp_state) *st, int form, size_t idx,
+                                size_t xs, size_t ds, int on_row, size_t n, size_t ci, size_t cs)
 {
-    const double tmax = sizeof(T) == 4 ? (double)FLT_MAX : DBL_MAX;
-    T *x = st->v + idx;
-    if (op == OP_ESTIMATE) {
-        FN(line_estimate)(x, (ptrdiff_t)xs, (ptrdiff_t)ds, n, st->inv_step, st->err);
-        st->sampled += n;
-    } else if (op == OP_ENCODE) {
-        FN(line_encode)(cubic, x, (ptrdiff_t)xs, (ptrdiff_t)ds, n, st->codes + ci, (ptrdiff_t)cs,
-                        st->step, st->inv_step, st->eb, tmax);
-    } else {
-        FN(line_decode)(cubic, x, (ptrdiff_t)xs, (ptrdiff_t)ds, n, st->codes + ci, (ptrdiff_t)cs,
-                        st->step, tmax);
-    }
+    const double p[4] = {st->step, st->inv_step, st->eb, sizeof(T) == 4 ? (double)FLT_MAX : DBL_MAX};
+    FN(line)(op, form, st->v + idx, (ptrdiff_t)xs, (ptrdiff_t)ds, on_row, n,
+             op == OP_ESTIMATE ? NULL : st->codes + ci, (ptrdiff_t)cs, p, st->err);
+    if (op == OP_ESTIMATE) st->sampled += n;
 }
 
 /* One row of a pass: row `o` of the outer dims (0..2), along dimension 3. */
@@ -304,7 +296,8 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
         ci += dci;
         if (!masked && n3 > c3 + 3 * s) {
             const size_t m = (n3 - c3 - 3 * s + 2 * s - 1) / (2 * s);
-            FN(line)(op, st, st->cubic, base + c3, 2 * s, s, m, ci, dci);
+            FN(row_line)(op, st, st->cubic ? STRATA_LINE_CUBIC : STRATA_LINE_MID, base + c3, 2 * s, s,
+                         1, m, ci, dci);
             c3 += 2 * s * m;
             ci += dci * m;
         }
@@ -318,9 +311,10 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
     const size_t ck = c[k], nk = g->n[k], ds = pg->ds, step3 = pg->step[3];
     const int am3 = ck >= 3 * s, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
     const int full = am3 && ap1 && ap3;
-    /* Linear needs only +-ds; the estimate always needs the cubic stencil. */
-    if (!masked && (full || (ap1 && !st->cubic && op != OP_ESTIMATE))) {
-        FN(line)(op, st, st->cubic, base, step3, ds, pg->cnt[3], ci, dci);
+    /* The estimate compares linear and cubic: it needs the whole stencil. */
+    if (!masked && (full || op != OP_ESTIMATE)) {
+        FN(row_line)(op, st, strata_line_form(st->cubic, am3, ap1, ap3), base, step3, ds, 0,
+                     pg->cnt[3], ci, dci);
         return;
     }
     if (full) {
