@@ -2,23 +2,52 @@
 #include <math.h>
 #include "scan.h"
 
+static inline float fabsf32(float v) { return fabsf(v); }
+static inline double fabsf64(double v) { return fabs(v); }
+
+/* Lanes of the range scan: each keeps its own min and max, a select per point
+ * and no branch (a special point offers +-Inf), so the lanes vectorize; a
+ * min/max reduction would not without -ffinite-math-only. */
+#define STRATA_SCAN_LANES 16
+
 #define STRATA_DEFINE_SCAN(T, SFX)                                                       \
     static void scan_##SFX(const uint8_t *x, size_t n, int has_fill, T fill, int threads,  \
                            strata_scan_result *out)                                      \
     {                                                                                    \
+        const T inf = (T)INFINITY;                                                       \
+        const long long blocks = (long long)(n / STRATA_SCAN_LANES);                     \
         double lo = INFINITY, hi = -INFINITY;                                            \
         size_t specials = 0;                                                             \
-        _Pragma("omp parallel for num_threads(threads) if (threads > 1 && n > 65536) \
+        _Pragma("omp parallel num_threads(threads) if (threads > 1 && n > 65536) \
                  reduction(min : lo) reduction(max : hi) reduction(+ : specials)")       \
-        for (long long i = 0; i < (long long)n; i++) {                                   \
-            T v; /* x may be unaligned: the caller's buffer */                           \
-            memcpy(&v, x + (size_t)i * sizeof v, sizeof v);                              \
-            const int special = !isfinite(v) || (has_fill && v == fill);                 \
-            specials += (size_t)special;                                                 \
-            if (!special) {                                                              \
-                lo = (double)v < lo ? (double)v : lo;                                    \
-                hi = (double)v > hi ? (double)v : hi;                                    \
+        {                                                                                \
+            T lo_l[STRATA_SCAN_LANES], hi_l[STRATA_SCAN_LANES];                          \
+            for (int k = 0; k < STRATA_SCAN_LANES; k++) { lo_l[k] = inf; hi_l[k] = -inf; } \
+            size_t sp = 0;                                                               \
+            _Pragma("omp for schedule(static)")                                          \
+            for (long long b = 0; b < blocks; b++) {                                     \
+                T v[STRATA_SCAN_LANES]; /* x may be unaligned: the caller's buffer */    \
+                memcpy(v, x + (size_t)b * sizeof v, sizeof v);                           \
+                for (int k = 0; k < STRATA_SCAN_LANES; k++) {                            \
+                    const int special = (fabs##SFX(v[k]) < inf ? 0 : 1) | (has_fill & (v[k] == fill)); \
+                    sp += (size_t)special;                                               \
+                    const T vl = special ? inf : v[k], vh = special ? -inf : v[k];       \
+                    lo_l[k] = vl < lo_l[k] ? vl : lo_l[k];                               \
+                    hi_l[k] = vh > hi_l[k] ? vh : hi_l[k];                               \
+                }                                                                        \
             }                                                                            \
+            for (int k = 0; k < STRATA_SCAN_LANES; k++) {                                \
+                lo = (double)lo_l[k] < lo ? (double)lo_l[k] : lo;                        \
+                hi = (double)hi_l[k] > hi ? (double)hi_l[k] : hi;                        \
+            }                                                                            \
+            specials += sp;                                                              \
+        }                                                                                \
+        for (size_t i = (size_t)blocks * STRATA_SCAN_LANES; i < n; i++) {                \
+            T v;                                                                         \
+            memcpy(&v, x + i * sizeof v, sizeof v);                                      \
+            if (!isfinite(v) || (has_fill && v == fill)) { specials++; continue; }       \
+            lo = (double)v < lo ? (double)v : lo;                                        \
+            hi = (double)v > hi ? (double)v : hi;                                        \
         }                                                                                \
         out->specials = specials;                                                        \
         /* + 0.0 turns -0 into +0: which zero a parallel min/max keeps varies. */     \
@@ -43,8 +72,6 @@ STRATA_DEFINE_SCAN(double, f64)
             mask[i] = (uint8_t)((fabs##SFX(v) < inf ? 0 : 1) | (has_fill & (v == fill)));    \
         }                                                                                \
     }
-static inline float fabsf32(float v) { return fabsf(v); }
-static inline double fabsf64(double v) { return fabs(v); }
 STRATA_DEFINE_MARK(float, f32)
 STRATA_DEFINE_MARK(double, f64)
 #undef STRATA_DEFINE_MARK
