@@ -39,21 +39,27 @@ typedef struct {
 /* Builds the lengths for sym[0..n) into sc->len, lists used symbols ascending. */
 static int segment_table(const uint16_t *sym, size_t n, huff_scratch *sc)
 {
-    /* Most codes lie near the radius: count those in four small tables, so
-     * that a run of one symbol does not wait on its own counter's store. */
+    /* Most codes lie near the radius: count those in four small tables (a run
+     * of one symbol then does not wait on its own counter's store), without a
+     * branch; the rest, if any, in a second pass. */
     enum { NEAR = 256, NEAR_LO = STRATA_QUANT_RADIUS - NEAR / 2 };
-    uint32_t near[4][NEAR];
+    uint32_t near[4][NEAR + 1];
     memset(near, 0, sizeof near);
     memset(sc->hist, 0, sizeof sc->hist);
     size_t i = 0;
     for (; i + 4 <= n; i += 4)
         for (int k = 0; k < 4; k++) {
-            const unsigned s = sym[i + k], d = s - NEAR_LO;
-            if (d < NEAR) near[k][d]++;
-            else sc->hist[s]++;
+            const unsigned d = (unsigned)sym[i + k] - NEAR_LO;
+            near[k][d < NEAR ? d : NEAR]++;
         }
-    for (; i < n; i++) sc->hist[sym[i]]++;
-    for (int d = 0; d < NEAR; d++) sc->hist[NEAR_LO + d] += near[0][d] + near[1][d] + near[2][d] + near[3][d];
+    for (; i < n; i++) {
+        const unsigned d = (unsigned)sym[i] - NEAR_LO;
+        near[0][d < NEAR ? d : NEAR]++;
+    }
+    if (near[0][NEAR] + near[1][NEAR] + near[2][NEAR] + near[3][NEAR])
+        for (i = 0; i < n; i++)
+            if ((unsigned)sym[i] - NEAR_LO >= NEAR) sc->hist[sym[i]]++;
+    for (int d = 0; d < NEAR; d++) sc->hist[NEAR_LO + d] = near[0][d] + near[1][d] + near[2][d] + near[3][d];
     int m = 0;
     for (int s = 0; s < 65536; s++)
         if (sc->hist[s]) sc->used[m++] = (uint16_t)s;
