@@ -105,8 +105,10 @@ STRATA_INLINE void FN(line_encode_body)(const int form, T *x, const T *a, const 
     }
 }
 
-STRATA_INLINE void FN(line_decode_body)(const int form, T *x, const T *a, const T *b,
-                                        const T *c, const T *d, size_t n,
+/* In place, a point of code 0 keeps its value (placed from UNPRED); into a
+ * chunk's copy, every point is written and line_scatter() keeps those. */
+STRATA_INLINE void FN(line_decode_body)(const int form, const int in_place, T *x, const T *a,
+                                        const T *b, const T *c, const T *d, size_t n,
                                         const uint16_t *restrict codes, double step, double tmax)
 {
     STRATA_NO_DEPS
@@ -115,7 +117,7 @@ STRATA_INLINE void FN(line_decode_body)(const int form, T *x, const T *a, const 
         const double pred = FN(line_predict)(form, a, b, c, d, j);
         double r = pred + step * ((double)code - (double)STRATA_QUANT_RADIUS);
         r = r > tmax ? tmax : r < -tmax ? -tmax : r;
-        x[j] = code ? (T)r : x[j];
+        x[j] = !in_place || code ? (T)r : x[j];
     }
 }
 
@@ -152,12 +154,15 @@ STRATA_INLINE void FN(line_in_place)(FN(line_view) *k, const int form, T *x, ptr
     k->d = STRATA_LINE_READS_D(form) ? x + 3 * ds : x;
 }
 
-/* Copies n points at stride xs and the neighbours the form reads. A pass
- * along the row (on_row: xs == 2 ds) finds all four on one lattice, copied once. */
-STRATA_INLINE void FN(line_gather_at)(FN(line_view) *k, const int form, const T *x,
-                                      const ptrdiff_t xs, ptrdiff_t ds, int on_row, size_t n)
+/* Copies n points at stride xs (unless the decoder, which does not read them)
+ * and the neighbours the form reads. A pass along the row (on_row: xs == 2 ds)
+ * finds all four on one lattice, copied once. */
+STRATA_INLINE void FN(line_gather_at)(FN(line_view) *k, const int form, const int points,
+                                      const T *x, const ptrdiff_t xs, ptrdiff_t ds, int on_row,
+                                      size_t n)
 {
-    for (size_t j = 0; j < n; j++) k->X[j] = x[(ptrdiff_t)j * xs];
+    if (points)
+        for (size_t j = 0; j < n; j++) k->X[j] = x[(ptrdiff_t)j * xs];
     k->x = k->X;
     if (on_row) {
         for (size_t j = 0; j < n + 3; j++) k->N[0][j] = x[(ptrdiff_t)j * xs - 3 * ds];
@@ -181,15 +186,21 @@ STRATA_INLINE void FN(line_gather_at)(FN(line_view) *k, const int form, const T 
 }
 
 /* Stride 2 (the finest level, most of the points) gets its own copy loops. */
-STRATA_INLINE void FN(line_gather)(FN(line_view) *k, const int form, const T *x, ptrdiff_t xs,
-                                   ptrdiff_t ds, int on_row, size_t n)
+STRATA_INLINE void FN(line_gather)(FN(line_view) *k, const int form, const int points,
+                                   const T *x, ptrdiff_t xs, ptrdiff_t ds, int on_row, size_t n)
 {
-    if (xs == 2) FN(line_gather_at)(k, form, x, 2, ds, on_row, n);
-    else FN(line_gather_at)(k, form, x, xs, ds, on_row, n);
+    if (xs == 2) FN(line_gather_at)(k, form, points, x, 2, ds, on_row, n);
+    else FN(line_gather_at)(k, form, points, x, xs, ds, on_row, n);
 }
 
-STRATA_INLINE void FN(line_scatter)(const FN(line_view) *k, T *x, ptrdiff_t xs, size_t n)
+/* Writes the chunk's points back; with decoded codes, only those not 0. */
+STRATA_INLINE void FN(line_scatter)(const FN(line_view) *k, T *x, ptrdiff_t xs, size_t n,
+                                    const uint16_t *decoded)
 {
+    if (decoded) {
+        for (size_t j = 0; j < n; j++) x[(ptrdiff_t)j * xs] = decoded[j] ? k->X[j] : x[(ptrdiff_t)j * xs];
+        return;
+    }
     if (xs == 2) for (size_t j = 0; j < n; j++) x[2 * j] = k->X[j];
     else for (size_t j = 0; j < n; j++) x[(ptrdiff_t)j * xs] = k->X[j];
 }
@@ -207,7 +218,7 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
         if (op == OP_ENCODE)
             FN(line_encode_body)(form, k.x, k.a, k.b, k.c, k.d, n, codes, p[0], p[1], p[2], p[3]);
         else if (op == OP_DECODE)
-            FN(line_decode_body)(form, k.x, k.a, k.b, k.c, k.d, n, codes, p[0], p[3]);
+            FN(line_decode_body)(form, 1, k.x, k.a, k.b, k.c, k.d, n, codes, p[0], p[3]);
         else
             FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, n, p[1], cost);
         return;
@@ -215,7 +226,7 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
     uint16_t q[STRATA_LINE_CHUNK];
     for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += xs * STRATA_LINE_CHUNK) {
         const size_t m = n - j0 < STRATA_LINE_CHUNK ? n - j0 : STRATA_LINE_CHUNK;
-        FN(line_gather)(&k, form, x, xs, ds, on_row, m);
+        FN(line_gather)(&k, form, op != OP_DECODE, x, xs, ds, on_row, m);
         uint16_t *c = cs == 1 ? codes + j0 : q;
         if (op == OP_ESTIMATE) {
             FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, m, p[1], cost);
@@ -228,9 +239,9 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
         } else {
             if (cs != 1)
                 for (size_t j = 0; j < m; j++) q[j] = codes[(ptrdiff_t)(j0 + j) * cs];
-            FN(line_decode_body)(form, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[3]);
+            FN(line_decode_body)(form, 0, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[3]);
         }
-        FN(line_scatter)(&k, x, xs, m);
+        FN(line_scatter)(&k, x, xs, m, op == OP_DECODE ? c : NULL);
     }
 }
 
