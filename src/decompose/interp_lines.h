@@ -122,19 +122,19 @@ STRATA_INLINE void FN(line_decode_body)(const int form, const int in_place, T *x
 }
 
 /* The plan's estimate where the cubic stencil is complete: the summed
- * strata_est_cost of linear (cost[0]) and cubic (cost[1]). The costs are
- * integers, so vectorized sums equal the serial ones. */
+ * strata_est_bits of linear (cost[0]) and cubic (cost[1]). The costs are
+ * integers, so these sums equal the point-by-point ones. */
 STRATA_INLINE void FN(line_estimate_body)(const T *x, const T *a, const T *b, const T *c,
                                           const T *d, size_t n, double inv_step, double cost[2])
 {
-    double lin = 0.0, cub = 0.0;
+    int64_t lin = 0, cub = 0; /* integer sums: a double sum would not vectorize */
     for (size_t j = 0; j < n; j++) {
         const double xv = (double)x[j];
-        lin += strata_est_cost(inv_step, fabs(xv - FN(line_predict)(STRATA_LINE_MID, a, b, c, d, j)));
-        cub += strata_est_cost(inv_step, fabs(xv - FN(line_predict)(STRATA_LINE_CUBIC, a, b, c, d, j)));
+        lin += strata_est_bits(inv_step, fabs(xv - FN(line_predict)(STRATA_LINE_MID, a, b, c, d, j)));
+        cub += strata_est_bits(inv_step, fabs(xv - FN(line_predict)(STRATA_LINE_CUBIC, a, b, c, d, j)));
     }
-    cost[0] += lin;
-    cost[1] += cub;
+    cost[0] += (double)lin;
+    cost[1] += (double)cub;
 }
 
 /* Where a line's points and neighbours are read from: in place (a contiguous

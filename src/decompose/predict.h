@@ -46,21 +46,27 @@ STRATA_HD double strata_predict_md(int n, const double *p, const int *inner)
 /* The plan's estimate of what a residual e costs: the bit length of its
  * quantization index, (33 when it is beyond 32 bits). An integer, so sums of
  * these do not depend on the order of summation. */
-STRATA_HD double strata_est_cost(double inv_step, double e)
+STRATA_HD int strata_est_bits(double inv_step, double e)
 {
     const double q = e * inv_step + 0.5;
-    if (!(q < 4294967295.0)) return 33.0;
 #ifdef __CUDA_ARCH__
+    if (!(q < 4294967295.0)) return 33;
     const unsigned u = (unsigned)q;
-    return (double)(32 - __clz((int)u));
+    return 32 - __clz((int)u);
 #else
     /* The same number without a branch on u == 0 (a coin flip on smooth data, so
      * a mispredict per point): for q in [0.5, 2^32), floor(log2 q) + 1, read from
      * the exponent, is the bit length of (unsigned)q, and 0 below 1. */
     uint64_t bits;
     memcpy(&bits, &q, sizeof bits);
-    return (double)((int)((bits >> 52) & 0x7ff) - 1022);
+    const int len = (int)((bits >> 52) & 0x7ff) - 1022;
+    return q < 4294967295.0 ? len : 33;
 #endif
+}
+
+STRATA_HD double strata_est_cost(double inv_step, double e)
+{
+    return (double)strata_est_bits(inv_step, e);
 }
 
 /* Quantizes x against pred with bin width `step` (= 2 * level bound).
