@@ -141,9 +141,10 @@ class Strata:
             a.append("--fill=%r" % fill)
         return a
 
-    def eval(self, field, eb, threads, repeat, fill):
+    def eval(self, field, eb, threads, repeat, fill, coder=None):
         cmd = ([self.exe, "eval"] + self.field_args(field, fill) +
-               ["--abs", repr(eb), "--threads", str(threads), "--repeat", str(repeat), "--json"])
+               ["--abs", repr(eb), "--threads", str(threads), "--repeat", str(repeat), "--json"] +
+               (["--coder", coder] if coder else []))
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
         try:
             j = json.loads(r.stdout.strip().splitlines()[-1])
@@ -616,13 +617,34 @@ def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta, vs_sper
     srel = 1e-3 if 1e-3 in rels else rels[0]
     w("### Speed on the three largest fields (rel %s, MB/s compress / decompress)" % fmt_rel(srel))
     w("")
-    w("| field | MB | strata 1 thr | strata 2 thr | sz3 | zfp | sz3 (peers.md, whole process) |")
-    w("|---|---:|---:|---:|---:|---:|---:|")
+    w("| field | MB | strata 1 thr | strata 2 thr | strata huffman 1 thr | sz3 | zfp | "
+      "sz3 (peers.md, whole process) |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
     for f in big:
         r = res[srel][f.name]
-        w("| %s | %.1f | %s | %s | %s | %s | %s |" % (
-            f.name, f.bytes / 1e6, f_speed(r["strata1"]), f_speed(r["strata2"]), f_speed(r["sz3"]),
-            f_speed(r["zfp"]), peer_speeds.get(f.name, "-")))
+        w("| %s | %.1f | %s | %s | %s | %s | %s | %s |" % (
+            f.name, f.bytes / 1e6, f_speed(r["strata1"]), f_speed(r["strata2"]),
+            f_speed(r.get("huffman", {"error": "-"})), f_speed(r["sz3"]), f_speed(r["zfp"]),
+            peer_speeds.get(f.name, "-")))
+    w("")
+    w("Issue #5's single-thread floor, compress / decompress: Strata's MB/s over 2x SZ3's and "
+      "over ZFP's (at least 1.00 meets it), with the ratio each coder reaches:")
+    w("")
+    w("| field | coder | ratio | / (2 x sz3) | / zfp |")
+    w("|---|---|---:|---:|---:|")
+
+    def over(a, b, k):
+        x, y = a.get(k), b.get(k)
+        return "%.2f" % (x / y) if x and y else "-"
+
+    for f in big:
+        r = res[srel][f.name]
+        two = {k: 2 * r["sz3"][k] for k in ("compress_mbps", "decompress_mbps") if r["sz3"].get(k)}
+        for name, key in (("range_ctx (default)", "strata1"), ("huffman", "huffman")):
+            s = r.get(key, {})
+            w("| %s | %s | %s | %s / %s | %s / %s |" % (
+                f.name, name, f_ratio(s), over(s, two, "compress_mbps"), over(s, two, "decompress_mbps"),
+                over(s, r["zfp"], "compress_mbps"), over(s, r["zfp"], "decompress_mbps")))
     w("")
 
     if levitus:
@@ -809,6 +831,8 @@ def main():
     sperr = read_peer_psnr(peers_md, "sperr", 1e-3)
 
     res = {rel: {} for rel in rels}
+    srel = 1e-3 if 1e-3 in rels else rels[0]
+    big = {f.name for f in sorted(fields, key=lambda f: -f.bytes)[:3]}
     levitus = {}
     verify = {}
     vs_sperr = {}
@@ -821,6 +845,8 @@ def main():
                 r = {"eb": eb}
                 r["strata1"] = strata.eval(f, eb, 1, repeat, f.fill)
                 r["strata2"] = strata.eval(f, eb, 2, repeat, f.fill)
+                if rel == srel and f.name in big:
+                    r["huffman"] = strata.eval(f, eb, 1, repeat, f.fill, "huffman")
                 r["mem"] = strata.peak_memory(f, eb, f.fill, tmp)
                 r["sz3"] = run_peer(sz3, f, eb, repeat)
                 r["zfp"] = run_peer(zfp, f, eb, repeat)
@@ -889,7 +915,8 @@ def main():
             fp.write("\n".join(doc) + body + "\n")
         log("wrote %s" % a.docs)
     bad = any(res[rel][f.name][t].get("violates") or "error" in res[rel][f.name][t]
-              for rel in rels for f in fields for t in ("strata1", "strata2"))
+              for rel in rels for f in fields for t in ("strata1", "strata2", "huffman")
+              if t in res[rel][f.name])
     bad = bad or any(not v["ok"] for v in verify.values())
     bad = bad or any(r["fails"] for r in vs_sperr.values())
     return 1 if bad else 0

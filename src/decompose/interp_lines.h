@@ -224,14 +224,15 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
         return;
     }
     uint16_t q[STRATA_LINE_CHUNK];
-    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK, x += xs * STRATA_LINE_CHUNK) {
+    for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK) {
         const size_t m = n - j0 < STRATA_LINE_CHUNK ? n - j0 : STRATA_LINE_CHUNK;
-        FN(line_gather)(&k, form, op != OP_DECODE, x, xs, ds, on_row, m);
-        uint16_t *c = cs == 1 ? codes + j0 : q;
+        T *xj = x + (ptrdiff_t)j0 * xs;
+        FN(line_gather)(&k, form, op != OP_DECODE, xj, xs, ds, on_row, m);
         if (op == OP_ESTIMATE) {
             FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, m, p[1], cost);
             continue;
         }
+        uint16_t *c = cs == 1 ? codes + j0 : q;
         if (op == OP_ENCODE) {
             FN(line_encode_body)(form, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[1], p[2], p[3]);
             if (cs != 1)
@@ -241,7 +242,7 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
                 for (size_t j = 0; j < m; j++) q[j] = codes[(ptrdiff_t)(j0 + j) * cs];
             FN(line_decode_body)(form, 0, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[3]);
         }
-        FN(line_scatter)(&k, x, xs, m, op == OP_DECODE ? c : NULL);
+        FN(line_scatter)(&k, xj, xs, m, op == OP_DECODE ? c : NULL);
     }
 }
 
