@@ -118,7 +118,7 @@ static strata_status encode_interp(const strata_field *f, const void *src, void 
     uint8_t *bits = NULL;
     strata_status st = STRATA_ERR_NOMEM;
     if (!work || !codes) goto done;
-    if (copy) memcpy(work, src, n * w);
+    if (copy) strata_copy(work, src, n * w, threads);
     if (f->dtype == STRATA_FLOAT32) {
         if (!strata_interp_plan_f32(&g, work, mask, eb, coder, threads, plan)) goto done;
         strata_interp_encode_f32(&g, plan, work, codes, mask, eb, threads);

@@ -23,6 +23,17 @@ void strata_buf_append(strata_buf *b, const void *src, size_t n)
     b->size += n;
 }
 
+void strata_copy(void *dst, const void *src, size_t n, int threads)
+{
+    /* 1 MiB a task: a fresh destination's page faults are then taken in parallel too. */
+    const long long blocks = (long long)((n + (1u << 20) - 1) >> 20);
+    #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1 && blocks > 1)
+    for (long long i = 0; i < blocks; i++) {
+        const size_t lo = (size_t)i << 20, len = n - lo < (1u << 20) ? n - lo : (1u << 20);
+        memcpy((uint8_t *)dst + lo, (const uint8_t *)src + lo, len);
+    }
+}
+
 void strata_buf_put_varint(strata_buf *b, uint64_t v)
 {
     uint8_t tmp[10]; int n = 0;

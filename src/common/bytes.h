@@ -60,6 +60,8 @@ int strata_buf_reserve(strata_buf *b, size_t extra);
 void strata_buf_append(strata_buf *b, const void *src, size_t n);
 void strata_buf_put_varint(strata_buf *b, uint64_t v);
 void strata_buf_free(strata_buf *b);
+/* memcpy of n bytes by up to `threads` threads (large working copies). */
+void strata_copy(void *dst, const void *src, size_t n, int threads);
 
 /* Reads an unsigned LEB128 varint from [*p, end); returns 0 on malformed input. */
 static inline int strata_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
