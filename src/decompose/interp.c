@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lines.h"
 #include "predict.h"
 
 #define T float

@@ -19,7 +19,6 @@
 
 #ifndef STRATA_INTERP_OPS_
 #define STRATA_INTERP_OPS_
-enum { OP_ENCODE, OP_DECODE, OP_ESTIMATE };
 
 /* Which points one pass visits: per dimension a start and a step. */
 typedef struct {
@@ -103,8 +102,6 @@ STRATA_INLINE void FN(apply)(const int op, FN(interp_state) *st, size_t idx, siz
         if (q) v[idx] = r;
     }
 }
-
-#include "interp_lines.h"
 
 /* The neighbours of point idx at -3ds, -ds, +ds, +3ds (nb[0..3]) and which exist
  * (f[0..3]: am3, am1, ap1, ap3; the caller gives am3, ap1, ap3 from the grid). */
@@ -270,12 +267,12 @@ STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *
 #undef STRATA_ROW_MD_CASE
 
 /* n points of a row from index idx at stride xs (codes from ci at stride cs),
- * neighbours at +-ds and +-3ds, as a line of interp_lines.h. */
+ * neighbours at +-ds and +-3ds, as a line of lines.h. */
 STRATA_INLINE void FN(row_line)(const int op, FN(interp_state) *st, int form, size_t idx,
                                 size_t xs, size_t ds, int on_row, size_t n, size_t ci, size_t cs)
 {
     const double p[4] = {st->step, st->inv_step, st->eb, sizeof(T) == 4 ? (double)FLT_MAX : DBL_MAX};
-    FN(line)(op, form, st->v + idx, (ptrdiff_t)xs, (ptrdiff_t)ds, on_row, n,
+    FN(strata_line)(op, form, st->v + idx, (ptrdiff_t)xs, (ptrdiff_t)ds, on_row, n,
              op == OP_ESTIMATE ? NULL : st->codes + ci, (ptrdiff_t)cs, p, st->err);
     if (op == OP_ESTIMATE) st->sampled += n;
 }

@@ -1,63 +1,13 @@
-/* interp_lines.h - the common case of a pass row as loops the compiler vectorizes,
- * included by interp_template.h (T, SFX and FN come from there).
+/* lines_template.h - the line loops of lines.h, written once and instantiated
+ * per dtype by lines.c (zfp's pattern).
  *
- * A *line* is a run of points of one row, without a mask, whose stencil has the
- * same shape for every point (its *form*, one branch of strata_predict). Point
- * j is x[j * xs], its neighbours x[j * xs +- ds] and x[j * xs +- 3 ds], its code
- * codes[j * cs]. The loops compute exactly what visit() computes point by
- * point (the same double operations in the same order, so the same bits), with
- * every test of the quantizer turned into a select: no branch per point. A
- * point whose reconstruction would miss gets code 0 and keeps its value, as in
- * strata_quantize_*. Contiguous lines run in place; strided ones through
- * contiguous copies of a chunk.
- *
- * On x86-64 each entry point is also built for AVX2 and picked at run time:
- * vector adds, multiplies and conversions round like scalar ones, so the bytes
- * do not depend on which version runs (no FMA: -ffp-contract=off).
+ * Template parameters (defined by the includer, undefined at the end):
+ *   T    the value type (float, double)
+ *   SFX  the name suffix (f32, f64)
  */
-
-#ifndef STRATA_LINES_SHARED_
-#define STRATA_LINES_SHARED_
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && !defined(STRATA_NO_CLONES)
-#  define STRATA_LINE_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#  define STRATA_LINE_CLONES
-#endif
-/* The points of a line never read each other (a pass reads only coarser or
- * earlier points), which the compiler cannot prove from the strides. */
-#if defined(__clang__)
-#  define STRATA_NO_DEPS _Pragma("clang loop vectorize(assume_safety)")
-#elif defined(__GNUC__)
-#  define STRATA_NO_DEPS _Pragma("GCC ivdep")
-#else
-#  define STRATA_NO_DEPS
-#endif
-
-/* The branches of strata_predict for a point whose -ds neighbour exists. */
-enum {
-    STRATA_LINE_MID,     /* (b + c) / 2 */
-    STRATA_LINE_CUBIC,   /* (-a + 9b + 9c - d) / 16 */
-    STRATA_LINE_NO_A,    /* (3b + 6c - d) / 8 */
-    STRATA_LINE_NO_D,    /* (-a + 6b + 3c) / 8 */
-    STRATA_LINE_EXTRAP,  /* (3b - a) / 2 */
-    STRATA_LINE_COPY     /* b */
-};
-
-static inline int strata_line_form(int cubic, int am3, int ap1, int ap3)
-{
-    if (ap1) {
-        if (!cubic) return STRATA_LINE_MID;
-        if (am3 && ap3) return STRATA_LINE_CUBIC;
-        if (ap3) return STRATA_LINE_NO_A;
-        if (am3) return STRATA_LINE_NO_D;
-        return STRATA_LINE_MID;
-    }
-    return cubic && am3 ? STRATA_LINE_EXTRAP : STRATA_LINE_COPY;
-}
-#define STRATA_LINE_READS_A(f) ((f) == STRATA_LINE_CUBIC || (f) == STRATA_LINE_NO_D || (f) == STRATA_LINE_EXTRAP)
-#define STRATA_LINE_READS_C(f) ((f) <= STRATA_LINE_NO_D)
-#define STRATA_LINE_READS_D(f) ((f) == STRATA_LINE_CUBIC || (f) == STRATA_LINE_NO_A)
-#endif
+#define STRATA_CAT2_(a, b) a##_##b
+#define STRATA_CAT_(a, b) STRATA_CAT2_(a, b)
+#define FN(name) STRATA_CAT_(name, SFX)
 
 /* Strided lines are copied to contiguous arrays this many points at a time:
  * the vectorizer cannot store every other float. */
@@ -246,8 +196,8 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
     }
 }
 
-/* The entry points: one instantiation per form. codes is only read when decoding. */
-static STRATA_LINE_CLONES void FN(line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
+/* The entry point: one instantiation per form. codes is only read when decoding. */
+STRATA_LINE_CLONES void FN(strata_line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
                                         int on_row, size_t n, uint16_t *codes, ptrdiff_t cs,
                                         const double p[4], double cost[2])
 {
@@ -268,3 +218,9 @@ static STRATA_LINE_CLONES void FN(line)(int op, int form, T *x, ptrdiff_t xs, pt
 #undef STRATA_LINE_OP
 #undef STRATA_LINE_CASE
 }
+
+#undef FN
+#undef STRATA_CAT_
+#undef STRATA_CAT2_
+#undef T
+#undef SFX
