@@ -293,7 +293,7 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
         ci += dci;
         if (!masked && n3 > c3 + 3 * s) {
             const size_t m = (n3 - c3 - 3 * s + 2 * s - 1) / (2 * s);
-            FN(row_line)(op, st, st->cubic ? STRATA_LINE_CUBIC : STRATA_LINE_MID, base + c3, 2 * s, s,
+            FN(row_line)(op, st, st->cubic ? STRATA_FORM_CUBIC : STRATA_FORM_MID, base + c3, 2 * s, s,
                          1, m, ci, dci);
             c3 += 2 * s * m;
             ci += dci * m;
@@ -310,7 +310,7 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
     const int full = am3 && ap1 && ap3;
     /* The estimate compares linear and cubic: it needs the whole stencil. */
     if (!masked && (full || op != OP_ESTIMATE)) {
-        FN(row_line)(op, st, strata_line_form(st->cubic, am3, ap1, ap3), base, step3, ds, 0,
+        FN(row_line)(op, st, strata_predict_form(st->cubic, am3, 1, ap1, ap3), base, step3, ds, 0,
                      pg->cnt[3], ci, dci);
         return;
     }

@@ -26,32 +26,9 @@
 /* What a pass does to a point (the decomposition's three passes over rows). */
 enum { OP_ENCODE, OP_DECODE, OP_ESTIMATE };
 
-/* The branches of strata_predict for a point whose -ds neighbour exists. */
-enum {
-    STRATA_LINE_MID,     /* (b + c) / 2 */
-    STRATA_LINE_CUBIC,   /* (-a + 9b + 9c - d) / 16 */
-    STRATA_LINE_NO_A,    /* (3b + 6c - d) / 8 */
-    STRATA_LINE_NO_D,    /* (-a + 6b + 3c) / 8 */
-    STRATA_LINE_EXTRAP,  /* (3b - a) / 2 */
-    STRATA_LINE_COPY     /* b */
-};
-
-static inline int strata_line_form(int cubic, int am3, int ap1, int ap3)
-{
-    if (ap1) {
-        if (!cubic) return STRATA_LINE_MID;
-        if (am3 && ap3) return STRATA_LINE_CUBIC;
-        if (ap3) return STRATA_LINE_NO_A;
-        if (am3) return STRATA_LINE_NO_D;
-        return STRATA_LINE_MID;
-    }
-    return cubic && am3 ? STRATA_LINE_EXTRAP : STRATA_LINE_COPY;
-}
-#define STRATA_LINE_READS_A(f) ((f) == STRATA_LINE_CUBIC || (f) == STRATA_LINE_NO_D || (f) == STRATA_LINE_EXTRAP)
-#define STRATA_LINE_READS_C(f) ((f) <= STRATA_LINE_NO_D)
-#define STRATA_LINE_READS_D(f) ((f) == STRATA_LINE_CUBIC || (f) == STRATA_LINE_NO_A)
-
-/* One line (lines_template.h): op on n points of the given form; p holds the
+/* One line (lines_template.h): op on n points of the given form (a
+ * strata_predict_form of predict.h in which b exists, STRATA_FORM_MID to
+ * STRATA_FORM_B: a point of a row always has its -ds neighbour); p holds the
  * level's step, 1 / step, bound and the type's largest finite value. The
  * estimate (form ignored: it needs the whole cubic stencil) adds the bit
  * lengths of linear and cubic to cost[0] and cost[1]. */

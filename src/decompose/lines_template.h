@@ -15,20 +15,14 @@
 #define STRATA_LINE_CHUNK 256
 #endif
 
-/* The prediction of point j from its neighbours a, b, c, d at -3, -1, +1, +3,
- * in strata_predict's order of operations. */
+/* The prediction of point j from its neighbours a, b, c, d at -3, -1, +1, +3:
+ * strata_predict's own formula, reading only what the form reads. */
 STRATA_INLINE double FN(line_predict)(const int form, const T *a, const T *b, const T *c,
                                       const T *d, size_t j)
 {
-    switch (form) {
-    case STRATA_LINE_MID: return ((double)b[j] + (double)c[j]) * 0.5;
-    case STRATA_LINE_CUBIC:
-        return (-(double)a[j] + 9.0 * (double)b[j] + 9.0 * (double)c[j] - (double)d[j]) * 0.0625;
-    case STRATA_LINE_NO_A: return (3.0 * (double)b[j] + 6.0 * (double)c[j] - (double)d[j]) * 0.125;
-    case STRATA_LINE_NO_D: return (-(double)a[j] + 6.0 * (double)b[j] + 3.0 * (double)c[j]) * 0.125;
-    case STRATA_LINE_EXTRAP: return (3.0 * (double)b[j] - (double)a[j]) * 0.5;
-    default: return (double)b[j];
-    }
+    return strata_predict_by_form(form, STRATA_FORM_READS_A(form) ? (double)a[j] : 0.0, (double)b[j],
+                                  STRATA_FORM_READS_C(form) ? (double)c[j] : 0.0,
+                                  STRATA_FORM_READS_D(form) ? (double)d[j] : 0.0);
 }
 
 /* Points x[0..n), neighbours a..d[0..n) (those the form reads), codes[0..n). */
@@ -80,8 +74,8 @@ STRATA_INLINE void FN(line_estimate_body)(const T *x, const T *a, const T *b, co
     int64_t lin = 0, cub = 0; /* integer sums: a double sum would not vectorize */
     for (size_t j = 0; j < n; j++) {
         const double xv = (double)x[j];
-        lin += strata_est_bits(inv_step, fabs(xv - FN(line_predict)(STRATA_LINE_MID, a, b, c, d, j)));
-        cub += strata_est_bits(inv_step, fabs(xv - FN(line_predict)(STRATA_LINE_CUBIC, a, b, c, d, j)));
+        lin += strata_est_bits(inv_step, fabs(xv - FN(line_predict)(STRATA_FORM_MID, a, b, c, d, j)));
+        cub += strata_est_bits(inv_step, fabs(xv - FN(line_predict)(STRATA_FORM_CUBIC, a, b, c, d, j)));
     }
     cost[0] += (double)lin;
     cost[1] += (double)cub;
@@ -98,10 +92,10 @@ typedef struct {
 STRATA_INLINE void FN(line_in_place)(FN(line_view) *k, const int form, T *x, ptrdiff_t ds)
 {
     k->x = x;
-    k->a = STRATA_LINE_READS_A(form) ? x - 3 * ds : x;
+    k->a = STRATA_FORM_READS_A(form) ? x - 3 * ds : x;
     k->b = x - ds;
-    k->c = STRATA_LINE_READS_C(form) ? x + ds : x;
-    k->d = STRATA_LINE_READS_D(form) ? x + 3 * ds : x;
+    k->c = STRATA_FORM_READS_C(form) ? x + ds : x;
+    k->d = STRATA_FORM_READS_D(form) ? x + 3 * ds : x;
 }
 
 /* Copies n points at stride xs (unless the decoder, which does not read them)
@@ -123,11 +117,11 @@ STRATA_INLINE void FN(line_gather_at)(FN(line_view) *k, const int form, const in
         return;
     }
     for (size_t j = 0; j < n; j++) k->N[1][j] = x[(ptrdiff_t)j * xs - ds];
-    if (STRATA_LINE_READS_A(form))
+    if (STRATA_FORM_READS_A(form))
         for (size_t j = 0; j < n; j++) k->N[0][j] = x[(ptrdiff_t)j * xs - 3 * ds];
-    if (STRATA_LINE_READS_C(form))
+    if (STRATA_FORM_READS_C(form))
         for (size_t j = 0; j < n; j++) k->N[2][j] = x[(ptrdiff_t)j * xs + ds];
-    if (STRATA_LINE_READS_D(form))
+    if (STRATA_FORM_READS_D(form))
         for (size_t j = 0; j < n; j++) k->N[3][j] = x[(ptrdiff_t)j * xs + 3 * ds];
     k->a = k->N[0];
     k->b = k->N[1];
@@ -203,18 +197,18 @@ STRATA_LINE_CLONES void FN(strata_line)(int op, int form, T *x, ptrdiff_t xs, pt
 {
 #define STRATA_LINE_CASE(OP, F) \
     case F: FN(line_run)(OP, F, x, xs, ds, on_row, n, codes, cs, p, cost); break;
-#define STRATA_LINE_OP(OP)                        \
-    switch (form) {                               \
-    STRATA_LINE_CASE(OP, STRATA_LINE_MID)         \
-    STRATA_LINE_CASE(OP, STRATA_LINE_CUBIC)       \
-    STRATA_LINE_CASE(OP, STRATA_LINE_NO_A)        \
-    STRATA_LINE_CASE(OP, STRATA_LINE_NO_D)        \
-    STRATA_LINE_CASE(OP, STRATA_LINE_EXTRAP)      \
-    default: STRATA_LINE_CASE(OP, STRATA_LINE_COPY) \
+#define STRATA_LINE_OP(OP)                           \
+    switch (form) {                                  \
+    STRATA_LINE_CASE(OP, STRATA_FORM_MID)            \
+    STRATA_LINE_CASE(OP, STRATA_FORM_CUBIC)          \
+    STRATA_LINE_CASE(OP, STRATA_FORM_NO_A)           \
+    STRATA_LINE_CASE(OP, STRATA_FORM_NO_D)           \
+    STRATA_LINE_CASE(OP, STRATA_FORM_EXTRAP_B)       \
+    default: STRATA_LINE_CASE(OP, STRATA_FORM_B)     \
     }
     if (op == OP_ENCODE) STRATA_LINE_OP(OP_ENCODE)
     else if (op == OP_DECODE) STRATA_LINE_OP(OP_DECODE)
-    else FN(line_run)(OP_ESTIMATE, STRATA_LINE_CUBIC, x, xs, ds, on_row, n, NULL, 1, p, cost);
+    else FN(line_run)(OP_ESTIMATE, STRATA_FORM_CUBIC, x, xs, ds, on_row, n, NULL, 1, p, cost);
 #undef STRATA_LINE_OP
 #undef STRATA_LINE_CASE
 }

@@ -12,19 +12,56 @@
 #include <math.h>
 #include "grid.h"
 
+/* The formula a stencil takes, decided by which neighbours exist. */
+enum {
+    STRATA_FORM_MID,      /* (b + c) / 2 */
+    STRATA_FORM_CUBIC,    /* (-a + 9b + 9c - d) / 16 */
+    STRATA_FORM_NO_A,     /* (3b + 6c - d) / 8 */
+    STRATA_FORM_NO_D,     /* (-a + 6b + 3c) / 8 */
+    STRATA_FORM_EXTRAP_B, /* (3b - a) / 2 */
+    STRATA_FORM_B,        /* b */
+    STRATA_FORM_EXTRAP_C, /* (3c - d) / 2 */
+    STRATA_FORM_C,        /* c */
+    STRATA_FORM_NONE      /* 0 */
+};
+#define STRATA_FORM_READS_A(f) ((f) == STRATA_FORM_CUBIC || (f) == STRATA_FORM_NO_D || (f) == STRATA_FORM_EXTRAP_B)
+#define STRATA_FORM_READS_B(f) ((f) <= STRATA_FORM_B)
+#define STRATA_FORM_READS_C(f) ((f) <= STRATA_FORM_NO_D || (f) == STRATA_FORM_EXTRAP_C || (f) == STRATA_FORM_C)
+#define STRATA_FORM_READS_D(f) ((f) == STRATA_FORM_CUBIC || (f) == STRATA_FORM_NO_A || (f) == STRATA_FORM_EXTRAP_C)
+
+STRATA_HD int strata_predict_form(int cubic, int am3, int am1, int ap1, int ap3)
+{
+    if (am1 && ap1) {
+        if (!cubic) return STRATA_FORM_MID;
+        if (am3 && ap3) return STRATA_FORM_CUBIC;
+        if (ap3) return STRATA_FORM_NO_A;
+        if (am3) return STRATA_FORM_NO_D;
+        return STRATA_FORM_MID;
+    }
+    if (am1) return cubic && am3 ? STRATA_FORM_EXTRAP_B : STRATA_FORM_B;
+    if (ap1) return cubic && ap3 ? STRATA_FORM_EXTRAP_C : STRATA_FORM_C;
+    return STRATA_FORM_NONE;
+}
+
+STRATA_HD double strata_predict_by_form(int form, double a, double b, double c, double d)
+{
+    switch (form) {
+    case STRATA_FORM_MID: return (b + c) * 0.5;
+    case STRATA_FORM_CUBIC: return (-a + 9.0 * b + 9.0 * c - d) * 0.0625;
+    case STRATA_FORM_NO_A: return (3.0 * b + 6.0 * c - d) * 0.125;
+    case STRATA_FORM_NO_D: return (-a + 6.0 * b + 3.0 * c) * 0.125;
+    case STRATA_FORM_EXTRAP_B: return (3.0 * b - a) * 0.5;
+    case STRATA_FORM_B: return b;
+    case STRATA_FORM_EXTRAP_C: return (3.0 * c - d) * 0.5;
+    case STRATA_FORM_C: return c;
+    default: return 0.0;
+    }
+}
+
 STRATA_HD double strata_predict(int cubic, int am3, int am1, int ap1, int ap3,
                                 double a, double b, double c, double d)
 {
-    if (am1 && ap1) {
-        if (!cubic) return (b + c) * 0.5;
-        if (am3 && ap3) return (-a + 9.0 * b + 9.0 * c - d) * 0.0625;
-        if (ap3) return (3.0 * b + 6.0 * c - d) * 0.125;
-        if (am3) return (-a + 6.0 * b + 3.0 * c) * 0.125;
-        return (b + c) * 0.5;
-    }
-    if (am1) return (cubic && am3) ? (3.0 * b - a) * 0.5 : b;
-    if (ap1) return (cubic && ap3) ? (3.0 * c - d) * 0.5 : c;
-    return 0.0;
+    return strata_predict_by_form(strata_predict_form(cubic, am3, am1, ap1, ap3), a, b, c, d);
 }
 
 /* Multi-dimensional prediction of a point new along n dimensions at once: the
