@@ -190,8 +190,9 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
     }
 }
 
-/* The entry point: one instantiation per form. codes is only read when decoding. */
-STRATA_LINE_CLONES void FN(strata_line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
+/* One instantiation per form, built once per target (lines.c). codes is only
+ * read when decoding. */
+static STRATA_LINE_CLONES void FN(line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
                                         int on_row, size_t n, uint16_t *codes, ptrdiff_t cs,
                                         const double p[4], double cost[2])
 {
@@ -211,6 +212,14 @@ STRATA_LINE_CLONES void FN(strata_line)(int op, int form, T *x, ptrdiff_t xs, pt
     else FN(line_run)(OP_ESTIMATE, STRATA_FORM_CUBIC, x, xs, ds, on_row, n, NULL, 1, p, cost);
 #undef STRATA_LINE_OP
 #undef STRATA_LINE_CASE
+}
+
+/* The entry point of lines.h: a plain function (clang resolves target clones
+ * only within their translation unit). */
+void FN(strata_line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds, int on_row, size_t n,
+                     uint16_t *codes, ptrdiff_t cs, const double p[4], double cost[2])
+{
+    FN(line)(op, form, x, xs, ds, on_row, n, codes, cs, p, cost);
 }
 
 #undef FN
