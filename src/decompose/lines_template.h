@@ -141,6 +141,10 @@ STRATA_INLINE void FN(line_gather)(FN(line_view) *k, const int form, const int p
 STRATA_INLINE void FN(line_scatter)(const FN(line_view) *k, T *x, ptrdiff_t xs, size_t n,
                                     const uint16_t *decoded)
 {
+    if (sizeof(T) == 4 && xs == 2 && n) {
+        strata_store_even32(x, k->X, decoded, n);
+        return;
+    }
     if (decoded) {
         for (size_t j = 0; j < n; j++) x[(ptrdiff_t)j * xs] = decoded[j] ? k->X[j] : x[(ptrdiff_t)j * xs];
         return;
@@ -179,10 +183,13 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
         uint16_t *c = cs == 1 ? codes + j0 : q;
         if (op == OP_ENCODE) {
             FN(line_encode_body)(form, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[1], p[2], p[3]);
-            if (cs != 1)
+            if (cs == 2) strata_store_even16(codes + 2 * j0, q, m);
+            else if (cs != 1)
                 for (size_t j = 0; j < m; j++) codes[(ptrdiff_t)(j0 + j) * cs] = q[j];
         } else {
-            if (cs != 1)
+            if (cs == 2)
+                for (size_t j = 0; j < m; j++) q[j] = codes[2 * (j0 + j)];
+            else if (cs != 1)
                 for (size_t j = 0; j < m; j++) q[j] = codes[(ptrdiff_t)(j0 + j) * cs];
             FN(line_decode_body)(form, 0, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[3]);
         }
