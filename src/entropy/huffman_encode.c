@@ -41,11 +41,11 @@ static int segment_table(const uint16_t *sym, size_t n, huff_scratch *sc)
 {
     /* Most codes lie near the radius: count those in four small tables (a run
      * of one symbol then does not wait on its own counter's store), without a
-     * branch; the rest, if any, in a second pass. */
+     * branch; the rest, if any, in a second pass. Only [lo, hi] of hist is
+     * cleared and scanned. */
     enum { NEAR = 256, NEAR_LO = STRATA_QUANT_RADIUS - NEAR / 2 };
     uint32_t near[4][NEAR + 1];
     memset(near, 0, sizeof near);
-    memset(sc->hist, 0, sizeof sc->hist);
     size_t i = 0;
     for (; i + 4 <= n; i += 4)
         for (int k = 0; k < 4; k++) {
@@ -56,12 +56,26 @@ static int segment_table(const uint16_t *sym, size_t n, huff_scratch *sc)
         const unsigned d = (unsigned)sym[i] - NEAR_LO;
         near[0][d < NEAR ? d : NEAR]++;
     }
+    /* Symbols outside [lo, hi] are unused. */
+    unsigned lo = NEAR_LO, hi = NEAR_LO + NEAR - 1;
+    memset(sc->hist + lo, 0, NEAR * sizeof *sc->hist);
     if (near[0][NEAR] + near[1][NEAR] + near[2][NEAR] + near[3][NEAR])
-        for (i = 0; i < n; i++)
-            if ((unsigned)sym[i] - NEAR_LO >= NEAR) sc->hist[sym[i]]++;
+        /* Far symbols are rare: test blocks of 16 at once (vectorized). */
+        for (i = 0; i < n; i += 16) {
+            const size_t e = n - i < 16 ? n : i + 16;
+            unsigned any = 0;
+            for (size_t j = i; j < e; j++) any |= (unsigned)sym[j] - NEAR_LO >= NEAR;
+            for (size_t j = i; any && j < e; j++) {
+                const unsigned s = sym[j];
+                if (s - NEAR_LO < NEAR) continue;
+                if (s < lo) { memset(sc->hist + s, 0, (lo - s) * sizeof *sc->hist); lo = s; }
+                if (s > hi) { memset(sc->hist + hi + 1, 0, (s - hi) * sizeof *sc->hist); hi = s; }
+                sc->hist[s]++;
+            }
+        }
     for (int d = 0; d < NEAR; d++) sc->hist[NEAR_LO + d] = near[0][d] + near[1][d] + near[2][d] + near[3][d];
     int m = 0;
-    for (int s = 0; s < 65536; s++)
+    for (unsigned s = lo; s <= hi; s++)
         if (sc->hist[s]) sc->used[m++] = (uint16_t)s;
     if (m == 1) { sc->len[sc->used[0]] = 1; return m; }
     for (uint32_t shift = 0;; shift++) {
