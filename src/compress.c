@@ -111,10 +111,10 @@ static strata_status encode_interp(const strata_field *f, const void *src, void 
     strata_grid g;
     strata_grid_init(&g, f);
     strata_level_plan plan[STRATA_MAX_LEVELS];
-    if (copy) work = malloc(n * w);
+    if (copy) work = strata_alloc_large(n * w, 0);
     /* Without a mask the codes are written in level order, the CODES order, and
      * are the symbols; with one, in index order, gathered into sym below. */
-    uint16_t *codes = calloc(n, sizeof *codes), *sym = mask ? NULL : codes;
+    uint16_t *codes = strata_alloc_large(n * sizeof *codes, 1), *sym = mask ? NULL : codes;
     uint8_t *bits = NULL;
     strata_status st = STRATA_ERR_NOMEM;
     if (!work || !codes) goto done;
@@ -133,8 +133,8 @@ static strata_status encode_interp(const strata_field *f, const void *src, void 
     if (!payload) goto done; /* a PSNR trial: the error is all it needs */
     st = STRATA_ERR_NOMEM;
     /* Allocated only now, so the working copy's memory is reused. */
-    if (mask && !(sym = malloc((n - specials + 1) * sizeof *sym))) goto done;
-    if (!(bits = calloc((n + 7) / 8, 1))) goto done;
+    if (mask && !(sym = strata_alloc_large((n - specials + 1) * sizeof *sym, 0))) goto done;
+    if (!(bits = strata_alloc_large((n + 7) / 8, 1))) goto done;
 
     uint8_t params[STRATA_PARAMS_HEAD + STRATA_MAX_LEVELS * STRATA_PARAMS_PER_LEVEL];
     strata_params_write(&g, plan, coder, params);

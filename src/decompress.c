@@ -120,8 +120,8 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
     st = STRATA_ERR_NOMEM;
     /* Without a mask the decomposition reads the symbols in place (level order);
      * with one, they are scattered to index order first. */
-    sym = malloc((n - specials + 1) * sizeof *sym);
-    if (!sym || (mask && !(codes = malloc(n * sizeof *codes)))) goto done;
+    sym = strata_alloc_large((n - specials + 1) * sizeof *sym, 0);
+    if (!sym || (mask && !(codes = strata_alloc_large(n * sizeof *codes, 0)))) goto done;
     const size_t nsym = n - specials;
     strata_symbol_levels lv = {0};
     size_t n1, n0;
@@ -142,7 +142,7 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
         codes = sym;
         sym = NULL;
         st = STRATA_ERR_NOMEM;
-        if (!(bits = calloc((n + 7) / 8, 1))) goto done;
+        if (!(bits = strata_alloc_large((n + 7) / 8, 1))) goto done;
     }
     const size_t unpred = strata_unpred_bits(&g, codes, mask, bits, threads);
     st = place_values(&sec[STRATA_SEC_UNPRED], dst, n, w, bits, unpred, threads);

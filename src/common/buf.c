@@ -1,6 +1,26 @@
 /* buf.c - growable byte buffer for building sections. */
+#if defined(__linux__)
+#  define _DEFAULT_SOURCE /* madvise() under -std=c11 */
+#endif
 #include <stdlib.h>
+#include <stdint.h>
+#if defined(__linux__)
+#  include <sys/mman.h>
+#endif
 #include "bytes.h"
+
+void *strata_alloc_large(size_t size, int zeroed)
+{
+    void *p = zeroed ? calloc(size ? size : 1, 1) : malloc(size ? size : 1);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    /* Only whole 2 MiB pages inside the buffer can be huge ones; a failure
+     * (no THP in this kernel) changes nothing. */
+    const uintptr_t huge = (uintptr_t)1 << 21, lo = ((uintptr_t)p + huge - 1) & ~(huge - 1),
+                    hi = ((uintptr_t)p + size) & ~(huge - 1);
+    if (p && hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+    return p;
+}
 
 int strata_buf_reserve(strata_buf *b, size_t extra)
 {
