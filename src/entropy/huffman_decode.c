@@ -126,53 +126,114 @@ static int decode_long(bit_reader *br, const huff_table *t, uint16_t *out)
     return 0;
 }
 
-static int decode_segment(const uint8_t *src, size_t size, uint16_t *out, size_t n, huff_table *t)
+/* One segment being decoded: its table, its bits, its output. */
+typedef struct {
+    const huff_table *t;
+    bit_reader br;
+    size_t avail_bits; /* bits after the table */
+    uint16_t *out;
+    size_t n, i;       /* symbols in all, decoded so far */
+} segment_state;
+
+static int segment_begin(segment_state *s, const uint8_t *src, size_t size, uint16_t *out,
+                         size_t n, huff_table *t)
 {
     const uint8_t *p = src, *end = src + size;
     if (!read_table(&p, end, t)) return 0;
-    bit_reader br = {p, end, 0, 0, 0};
-    const size_t avail_bits = (size_t)(end - p) * 8;
+    s->t = t;
+    s->br = (bit_reader){p, end, 0, 0, 0};
+    s->avail_bits = (size_t)(end - p) * 8;
+    s->out = out;
+    s->n = n;
+    s->i = 0;
+    return 1;
+}
+
+/* Up to one multi-code lookup: the symbols it yields, or 0 when the next code
+ * is long (the caller then calls decode_long). out needs room for 3. */
+static inline unsigned lookup(segment_state *s)
+{
+    const uint64_t e = s->t->multi[s->br.win >> (64 - LUT_BITS)];
+    uint16_t *o = s->out + s->i;
+    o[0] = (uint16_t)(e >> 16);
+    o[1] = (uint16_t)(e >> 32);
+    o[2] = (uint16_t)(e >> 48);
+    s->i += e & 3;
+    s->br.win <<= (e >> 2) & 15;
+    s->br.bits -= (unsigned)((e >> 2) & 15);
+    return (unsigned)(e & 3);
+}
+
+static inline int long_code(segment_state *s)
+{
+    refill(&s->br);
+    return decode_long(&s->br, s->t, &s->out[s->i++]);
+}
+
+/* Decodes the rest of a segment; 0 if malformed. */
+static int segment_finish(segment_state *s)
+{
     /* One refill leaves at least 57 bits: four lookups (4 * LUT_BITS = 44 bits,
      * up to 12 symbols) or one long code (STRATA_HUFF_MAX_LEN = 24). */
-    size_t i = 0;
-    while (n - i >= 12) {
-        refill(&br);
+    while (s->n - s->i >= 12) {
+        refill(&s->br);
         int r = 0;
-        for (; r < 4; r++) {
-            const uint64_t e = t->multi[br.win >> (64 - LUT_BITS)];
-            if (STRATA_UNLIKELY(!(e & 3))) break;
-            out[i] = (uint16_t)(e >> 16);
-            out[i + 1] = (uint16_t)(e >> 32);
-            out[i + 2] = (uint16_t)(e >> 48);
-            i += e & 3;
-            br.win <<= (e >> 2) & 15;
-            br.bits -= (unsigned)((e >> 2) & 15);
-        }
-        if (r < 4) {
-            refill(&br);
-            if (!decode_long(&br, t, &out[i])) return 0;
-            i++;
-        }
+        while (r < 4 && lookup(s)) r++;
+        if (r < 4 && !long_code(s)) return 0;
     }
-    while (i < n) {
-        refill(&br);
-        const uint32_t e = t->lut[br.win >> (64 - LUT_BITS)];
+    while (s->i < s->n) {
+        refill(&s->br);
+        const uint32_t e = s->t->lut[s->br.win >> (64 - LUT_BITS)];
         if (e) {
-            out[i++] = (uint16_t)(e >> 8);
-            br.win <<= (e & 0xff);
-            br.bits -= (e & 0xff);
-        } else if (!decode_long(&br, t, &out[i++])) {
+            s->out[s->i++] = (uint16_t)(e >> 8);
+            s->br.win <<= (e & 0xff);
+            s->br.bits -= (e & 0xff);
+        } else if (!long_code(s)) {
             return 0;
         }
     }
     /* Bits consumed must lie within the segment. */
-    return br.fetched * 8 - br.bits <= avail_bits;
+    return s->br.fetched * 8 - s->br.bits <= s->avail_bits;
 }
 
+/* Two segments at once: each lookup waits on the one before it in its own
+ * segment, so interleaving two segments keeps twice as many in flight. */
+static int segments_finish2(segment_state *a, segment_state *b)
+{
+    while (a->n - a->i >= 12 && b->n - b->i >= 12) {
+        refill(&a->br);
+        refill(&b->br);
+        int ra = 0, rb = 0;
+        for (; ra < 4 && rb < 4; ra++, rb++) {
+            const unsigned ka = lookup(a), kb = lookup(b);
+            if (!ka || !kb) break;
+        }
+        /* The one whose code was long (both may be) decodes it; each of the two
+         * has had at most 4 lookups since its refill. */
+        if (ra < 4 || rb < 4) {
+            if (!(a->t->multi[a->br.win >> (64 - LUT_BITS)] & 3) && !long_code(a)) return 0;
+            if (!(b->t->multi[b->br.win >> (64 - LUT_BITS)] & 3) && !long_code(b)) return 0;
+        }
+    }
+    return segment_finish(a) && segment_finish(b);
+}
 int strata_huffman_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
                                   size_t first, const strata_symbol_levels *lv, void **scratch)
 {
     (void)first; (void)lv;
-    if (!*scratch) *scratch = malloc(sizeof(huff_table));
-    return *scratch && decode_segment(src, size, sym, n, *scratch);
+    if (!*scratch) *scratch = malloc(2 * sizeof(huff_table)); /* room for decode_segment2 */
+    segment_state s;
+    return *scratch && segment_begin(&s, src, size, sym, n, *scratch) && segment_finish(&s);
+}
+
+int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t size[2],
+                                   uint16_t *const sym[2], const size_t n[2], size_t first,
+                                   const strata_symbol_levels *lv, void **scratch)
+{
+    (void)first; (void)lv;
+    if (!*scratch) *scratch = malloc(2 * sizeof(huff_table));
+    huff_table *t = *scratch;
+    segment_state a, b;
+    return t && segment_begin(&a, src[0], size[0], sym[0], n[0], &t[0]) &&
+           segment_begin(&b, src[1], size[1], sym[1], n[1], &t[1]) && segments_finish2(&a, &b);
 }

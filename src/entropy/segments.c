@@ -62,13 +62,28 @@ strata_status strata_segments_decode(const strata_segment_coder *c, const uint8_
     }
     offs[nseg] = pos;
     if (bad || pos != size) { free(offs); return STRATA_ERR_CORRUPT; }
-    #pragma omp parallel num_threads(threads) if (threads > 1 && nseg > 1) reduction(| : bad)
+    /* A task is one segment, or two where the coder decodes pairs. */
+    const size_t per = c->decode2 ? 2 : 1, tasks = (nseg + per - 1) / per;
+    #pragma omp parallel num_threads(threads) if (threads > 1 && tasks > 1) reduction(| : bad)
     {
         void *scratch = NULL;
         #pragma omp for schedule(dynamic, 1)
-        for (long long i = 0; i < (long long)nseg; i++) {
-            size_t lo = (size_t)i * seg_len, n = count - lo < seg_len ? count - lo : seg_len;
-            if (!c->decode(src + offs[i], offs[i + 1] - offs[i], sym + lo, n, lo, lv, &scratch)) bad |= 1;
+        for (long long k = 0; k < (long long)tasks; k++) {
+            const uint8_t *s[2];
+            size_t sz[2], n[2];
+            uint16_t *out[2];
+            const size_t i0 = (size_t)k * per, m = nseg - i0 < per ? nseg - i0 : per;
+            for (size_t j = 0; j < m; j++) {
+                const size_t lo = (i0 + j) * seg_len;
+                s[j] = src + offs[i0 + j];
+                sz[j] = offs[i0 + j + 1] - offs[i0 + j];
+                out[j] = sym + lo;
+                n[j] = count - lo < seg_len ? count - lo : seg_len;
+            }
+            const size_t first = i0 * seg_len;
+            if (m == 2 ? !c->decode2(s, sz, out, n, first, lv, &scratch)
+                       : !c->decode(s[0], sz[0], out[0], n[0], first, lv, &scratch))
+                bad |= 1;
         }
         free(scratch);
     }
@@ -79,13 +94,14 @@ strata_status strata_segments_decode(const strata_segment_coder *c, const uint8_
 const strata_segment_coder *strata_segment_coder_get(unsigned id)
 {
     static const strata_segment_coder huffman = {strata_huffman_encode_segment,
-                                                 strata_huffman_decode_segment};
+                                                 strata_huffman_decode_segment,
+                                                 strata_huffman_decode_segment2};
     static const strata_segment_coder range = {strata_range_encode_segment,
-                                               strata_range_decode_segment};
+                                               strata_range_decode_segment, NULL};
     static const strata_segment_coder range_ctx = {strata_range3_encode_segment,
-                                                   strata_range3_decode_segment};
+                                                   strata_range3_decode_segment, NULL};
     static const strata_segment_coder range_bands = {strata_range4_encode_segment,
-                                                     strata_range4_decode_segment};
+                                                     strata_range4_decode_segment, NULL};
     return id == STRATA_CODER_HUFFMAN ? &huffman : id == STRATA_CODER_RANGE ? &range
          : id == STRATA_CODER_RANGE_CTX ? &range_ctx : id == STRATA_CODER_RANGE_BANDS ? &range_bands : NULL;
 }

@@ -33,6 +33,10 @@ typedef struct {
     /* Decodes exactly n symbols from src[0..size); returns 0 if malformed. */
     int (*decode)(const uint8_t *src, size_t size, uint16_t *sym, size_t n, size_t first,
                   const strata_symbol_levels *lv, void **scratch);
+    /* Optional: decodes two segments at once, the first at position `first`
+     * (what one decode of each does; NULL if the coder has no such path). */
+    int (*decode2)(const uint8_t *const src[2], const size_t size[2], uint16_t *const sym[2],
+                   const size_t n[2], size_t first, const strata_symbol_levels *lv, void **scratch);
 } strata_segment_coder;
 
 strata_status strata_segments_encode(const strata_segment_coder *c, const uint16_t *sym,
@@ -52,6 +56,9 @@ strata_status strata_segments_decode(const strata_segment_coder *c, const uint8_
                                        size_t n, size_t first, const strata_symbol_levels *lv, \
                                        void **scratch);
 STRATA_DECLARE_SEGMENT_CODER(huffman)
+int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t size[2],
+                                   uint16_t *const sym[2], const size_t n[2], size_t first,
+                                   const strata_symbol_levels *lv, void **scratch);
 STRATA_DECLARE_SEGMENT_CODER(range)
 STRATA_DECLARE_SEGMENT_CODER(range3)
 STRATA_DECLARE_SEGMENT_CODER(range4)
