@@ -22,31 +22,25 @@
 #  define STRATA_NO_DEPS
 #endif
 
-/* Stores to every other element of a strided line, vectorized. The compiler does
- * not vectorize a loop that stores every other element, so these run over whole
- * pairs (load, select, store) and write each pair's other half back unchanged:
- * the points between a line's points belong to other passes, which no thread
- * runs meanwhile. The last pair could reach past the row, into another
- * thread's, so the last element goes alone. */
+/* Stores to every other element of a strided line, for the encoder, whose
+ * working copy holds a value at every point. The compiler does not vectorize a
+ * loop that stores every other element, so these run over whole pairs and
+ * write each pair's other half back unchanged: the points between a line's
+ * points belong to other passes, which no thread runs meanwhile. The last
+ * pair could reach past the row, into another thread's, so the last element
+ * goes alone. */
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 typedef uint64_t __attribute__((may_alias, aligned(4))) pair32;
 typedef uint32_t __attribute__((may_alias)) word32;
 typedef uint32_t __attribute__((may_alias, aligned(2))) pair16;
-/* dst[2j] = src[j] for j < n (n >= 1) of 4-byte elements (floats, as bits),
- * where keep[j] != 0 if keep is given. */
-static inline void strata_store_even32(void *dst_, const void *src_, const uint16_t *keep, size_t n)
+/* dst[2j] = src[j] for j < n (n >= 1), 4-byte elements (floats, as bits). */
+static inline void strata_store_even32(void *dst_, const void *src_, size_t n)
 {
     pair32 *d = dst_;
     const word32 *src = src_;
     word32 *dst = dst_;
-    if (keep)
-        for (size_t j = 0; j + 1 < n; j++) {
-            const uint64_t lo = keep[j] ? 0xffffffffu : 0; /* the low half is dst[2j] */
-            d[j] = (d[j] & ~lo) | ((uint64_t)src[j] & lo);
-        }
-    else
-        for (size_t j = 0; j + 1 < n; j++) d[j] = (d[j] & ~(uint64_t)0xffffffffu) | src[j];
-    if (!keep || keep[n - 1]) dst[2 * (n - 1)] = src[n - 1];
+    for (size_t j = 0; j + 1 < n; j++) d[j] = (d[j] & ~(uint64_t)0xffffffffu) | src[j]; /* low half: dst[2j] */
+    dst[2 * (n - 1)] = src[n - 1];
 }
 /* dst[2j] = src[j] for j < n (n >= 1). */
 static inline void strata_store_even16(uint16_t *dst, const uint16_t *src, size_t n)
@@ -56,10 +50,9 @@ static inline void strata_store_even16(uint16_t *dst, const uint16_t *src, size_
     dst[2 * (n - 1)] = src[n - 1];
 }
 #else
-static inline void strata_store_even32(void *dst, const void *src, const uint16_t *keep, size_t n)
+static inline void strata_store_even32(void *dst, const void *src, size_t n)
 {
-    for (size_t j = 0; j < n; j++)
-        if (!keep || keep[j]) memcpy((char *)dst + 8 * j, (const char *)src + 4 * j, 4);
+    for (size_t j = 0; j < n; j++) memcpy((char *)dst + 8 * j, (const char *)src + 4 * j, 4);
 }
 static inline void strata_store_even16(uint16_t *dst, const uint16_t *src, size_t n)
 {

@@ -141,8 +141,26 @@ STRATA_INLINE void FN(line_gather)(FN(line_view) *k, const int form, const int p
 STRATA_INLINE void FN(line_scatter)(const FN(line_view) *k, T *x, ptrdiff_t xs, size_t n,
                                     const uint16_t *decoded)
 {
-    if (sizeof(T) == 4 && xs == 2 && n) {
-        strata_store_even32(x, k->X, decoded, n);
+    if (xs == 2 && n && decoded) {
+        /* As a contiguous run with every other point kept as it is: the
+         * compiler vectorizes that loop as loads, selects and stores (as
+         * line_decode_body in place). The points between belong to other
+         * passes, which no thread runs meanwhile; the run ends at the last
+         * point, so it stays within the row. */
+        T v[2 * STRATA_LINE_CHUNK];
+        uint16_t keep[2 * STRATA_LINE_CHUNK];
+        for (size_t j = 0; j < n; j++) {
+            v[2 * j] = k->X[j];
+            v[2 * j + 1] = 0;
+            keep[2 * j] = decoded[j];
+            keep[2 * j + 1] = 0;
+        }
+        STRATA_NO_DEPS
+        for (size_t i = 0; i < 2 * n - 1; i++) x[i] = keep[i] ? v[i] : x[i];
+        return;
+    }
+    if (sizeof(T) == 4 && xs == 2 && n) { /* encoding: every point of the working copy holds a value */
+        strata_store_even32(x, k->X, n);
         return;
     }
     if (decoded) {

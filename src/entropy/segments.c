@@ -62,8 +62,10 @@ strata_status strata_segments_decode(const strata_segment_coder *c, const uint8_
     }
     offs[nseg] = pos;
     if (bad || pos != size) { free(offs); return STRATA_ERR_CORRUPT; }
-    /* A task is one segment, or two where the coder decodes pairs. */
-    const size_t per = c->decode2 ? 2 : 1, tasks = (nseg + per - 1) / per;
+    /* A task is one segment, or two where the coder decodes pairs and there
+     * are enough pairs to keep the threads evenly busy. */
+    const size_t per = c->decode2 && (threads <= 1 || nseg >= 8 * (size_t)threads) ? 2 : 1,
+                 tasks = (nseg + per - 1) / per;
     #pragma omp parallel num_threads(threads) if (threads > 1 && tasks > 1) reduction(| : bad)
     {
         void *scratch = NULL;
