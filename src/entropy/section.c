@@ -27,6 +27,27 @@ static ZSTD_CCtx *frame_context(int level)
     return cx;
 }
 
+/* Whether zstd is worth trying on a large section: the four 16 KiB pieces at
+ * 0, 1/4, 1/2 and 3/4 of it must shrink by 1/64 together. Range-coded CODES
+ * never do, nor Huffman codes of several bits each; the full attempt would
+ * cost a tenth of such a compression. The answer depends on the bytes only. */
+static int worth_zstd(const uint8_t *data, size_t size, int level)
+{
+    enum { PIECE = 1 << 14 };
+    if (size < 16 * PIECE) return 1;
+    ZSTD_CCtx *cx = frame_context(level);
+    uint8_t *z = malloc(ZSTD_compressBound(PIECE));
+    size_t sum = 0;
+    for (int k = 0; k < 4 && cx && z; k++) {
+        const size_t r = ZSTD_compress2(cx, z, ZSTD_compressBound(PIECE), data + (size_t)k * (size / 4), PIECE);
+        sum += ZSTD_isError(r) ? PIECE : r;
+    }
+    const int worth = !cx || !z || sum < 4 * PIECE - 4 * PIECE / 64;
+    free(z);
+    ZSTD_freeCCtx(cx);
+    return worth;
+}
+
 void strata_section_append(strata_buf *payload, strata_section_id id, const void *data,
                            size_t size, int zstd_level, int threads)
 {
@@ -38,7 +59,8 @@ void strata_section_append(strata_buf *payload, strata_section_id id, const void
     strata_coding coding = STRATA_CODING_STORED;
     uint8_t *z = NULL;
     size_t *zsize = NULL;
-    if (zstd_level != STRATA_STORE && size >= 64 && (z = malloc(frames * frame_bound)) &&
+    if (zstd_level != STRATA_STORE && size >= 64 && worth_zstd(data, size, zstd_level) &&
+        (z = malloc(frames * frame_bound)) &&
         (zsize = malloc(frames * sizeof *zsize))) {
         const long long nf = (long long)frames;
         #pragma omp parallel num_threads(threads) if (threads > 1 && frames > 1)

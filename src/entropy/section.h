@@ -1,5 +1,6 @@
 /* section.h - payload sections: a 24-byte header and a body that is either
- * stored or zstd-compressed, whichever is smaller (format.md, "Sections"). */
+ * stored or zstd-compressed (format.md, "Sections"): zstd where a sample says it
+ * is worth trying and it makes the body smaller. */
 #ifndef STRATA_SECTION_H
 #define STRATA_SECTION_H
 
