@@ -145,6 +145,66 @@ static void report(const char *name, const char *what, const outcome_stats *st)
     printf("\n");
 }
 
+/* Huffman CODES of several segments: one thread decodes them two at a time,
+ * two threads (fewer than 8 segments each) one at a time. On the intact
+ * stream and on damaged ones (checksums fixed, so the segments are decoded),
+ * both must give the same status and, on STRATA_OK, the same points; nothing
+ * may be written past dst. Noise at a small bound spreads the codes over
+ * hundreds of symbols, so long codes (beyond the 11-bit table) are common and
+ * zstd is not tried: the damage lands in the Huffman bits themselves. */
+static void huffman_pairs(size_t count)
+{
+    const size_t dims[2] = {2, 300000}, n = dims[0] * dims[1], raw = n * 4;
+    strata_field f;
+    strata_field_init(&f, STRATA_FLOAT32, 2, dims);
+    float *data = tu_malloc(raw);
+    tu_rng r;
+    tu_rng_seed(&r, 0x9A1C);
+    for (size_t i = 0; i < n; i++) data[i] = (float)(i % 977) + (float)tu_rng_below(&r, 2000) * 0.01f;
+    strata_params p;
+    strata_params_init(&p);
+    p.coder = STRATA_CODER_HUFFMAN;
+    p.bound = 1e-5;
+    p.threads = 1;
+    const size_t cap = strata_compress_bound(&f);
+    uint8_t *stream = tu_malloc(cap), *buf = tu_malloc(cap);
+    size_t size = 0;
+    strata_stream_info info;
+    TU_EXPECT_STATUS(strata_compress(&f, data, &p, stream, cap, &size), STRATA_OK, "huffman_pairs");
+    TU_EXPECT_STATUS(strata_read_header(stream, size, &info), STRATA_OK, "huffman_pairs");
+    uint8_t *out1 = tu_malloc(raw + GUARD), *out2 = tu_malloc(raw + GUARD);
+    size_t ok = 0, failed = 0;
+    for (size_t k = 0; k <= count; k++) {
+        memcpy(buf, stream, size);
+        if (k) { /* k = 0: the intact stream */
+            damage(buf, size, &r, k);
+            tu_fix_checksums(buf, size);
+        }
+        memset(out1 + raw, 0xEE, GUARD);
+        memset(out2 + raw, 0xEE, GUARD);
+        const strata_status s1 = strata_decompress(buf, size, out1, raw, 1, NULL),
+                            s2 = strata_decompress(buf, size, out2, raw, 2, NULL);
+        size_t guard_hits = 0;
+        for (size_t i = 0; i < GUARD; i++) guard_hits += (out1[raw + i] != 0xEE) + (out2[raw + i] != 0xEE);
+        TU_EXPECT(guard_hits == 0, "huffman_pairs %zu: %zu bytes written past dst", k, guard_hits);
+        TU_EXPECT(s1 == s2, "huffman_pairs %zu: 1 thread %s, 2 threads %s", k, strata_status_string(s1),
+                  strata_status_string(s2));
+        if (s1 == STRATA_OK && s2 == STRATA_OK)
+            TU_EXPECT(memcmp(out1, out2, raw) == 0, "huffman_pairs %zu: 1 and 2 threads decode differently", k);
+        if (k == 0) {
+            TU_EXPECT_STATUS(s1, STRATA_OK, "huffman_pairs: intact stream");
+            if (s1 == STRATA_OK)
+                TU_EXPECT(tu_check_points(&f, data, out1, 0, info.abs_bound, "huffman_pairs", NULL) == 0,
+                          "huffman_pairs: intact stream out of bound");
+        }
+        if (s1 == STRATA_OK) ok++;
+        else failed++;
+    }
+    printf("  huffman_pairs: %zu-byte stream, %zu damaged decodes: OK %zu, errors %zu, 1 and 2 threads agree\n",
+           size, count, ok ? ok - 1 : 0, failed);
+    free(data); free(stream); free(buf); free(out1); free(out2);
+}
+
 int main(int argc, char **argv)
 {
     const size_t nflips = tu_scaled(10000);
@@ -176,5 +236,6 @@ int main(int argc, char **argv)
         }
         tu_sample_free(&s);
     }
+    if (only < 0) huffman_pairs(nflips / 50 + 1);
     return tu_finish("test_corrupt");
 }

@@ -324,7 +324,7 @@ static void api_threads(void)
 {
     /* Large enough for parallel passes (>= 16384 points), a parallel scan
      * (> 65536), several entropy-coder segments and, lossless, sections of
-     * several zstd frames (1.2 and 2.2 MB; a frame is 1 MiB). */
+     * several zstd frames (1.2 and 2.2 MB; a frame is 256 KiB). */
     const size_t d3[3] = {64, 64, 72}, d2[2] = {700, 400}, d1[1] = {300000};
     strata_field f;
     void *data = tu_malloc(300000 * 8);

@@ -203,20 +203,21 @@ static int segments_finish2(segment_state *a, segment_state *b)
     while (a->n - a->i >= 12 && b->n - b->i >= 12) {
         refill(&a->br);
         refill(&b->br);
-        int ra = 0, rb = 0;
-        for (; ra < 4 && rb < 4; ra++, rb++) {
+        for (int r = 0; r < 4; r++) {
             const unsigned ka = lookup(a), kb = lookup(b);
-            if (!ka || !kb) break;
-        }
-        /* The one whose code was long (both may be) decodes it; each of the two
-         * has had at most 4 lookups since its refill. */
-        if (ra < 4 || rb < 4) {
-            if (!(a->t->multi[a->br.win >> (64 - LUT_BITS)] & 3) && !long_code(a)) return 0;
-            if (!(b->t->multi[b->br.win >> (64 - LUT_BITS)] & 3) && !long_code(b)) return 0;
+            if (STRATA_UNLIKELY(!ka || !kb)) {
+                /* Only a segment whose lookup found a long code decodes it: at
+                 * most 3 lookups (9 symbols) came before, so it stays within the
+                 * 12 symbols the loop's test leaves room for. */
+                if (!ka && !long_code(a)) return 0;
+                if (!kb && !long_code(b)) return 0;
+                break;
+            }
         }
     }
     return segment_finish(a) && segment_finish(b);
 }
+
 int strata_huffman_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
                                   size_t first, const strata_symbol_levels *lv, void **scratch)
 {
