@@ -715,7 +715,8 @@ strata_status strata_gx_compress(gx_ctx *cx, const strata_field *f, const void *
                                  const strata_params *p, void *dst, size_t cap, size_t *dst_size)
 {
     STRATA_FORWARD(strata_check_compress_args(f, src, p, dst, dst_size));
-    STRATA_RETURN_IF(p->coder == STRATA_CODER_RANGE || p->coder == STRATA_CODER_RANGE_CTX, STRATA_ERR_UNSUPPORTED);
+    /* The GPU writes coder 1 only (the context coders are sequential per segment). */
+    STRATA_RETURN_IF(p->coder != STRATA_CODER_DEFAULT && p->coder != STRATA_CODER_HUFFMAN, STRATA_ERR_UNSUPPORTED);
     if (p->mode == STRATA_MODE_LOSSLESS || p->mode == STRATA_MODE_PSNR)
         return gx_compress_on_host(cx, f, src, src_dev, p, dst, cap, dst_size);
     const size_t n = strata_field_count(f), w = strata_dtype_size(f->dtype);
@@ -835,7 +836,7 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
     if (coder_id == STRATA_CODER_HUFFMAN) {
         st = gx_codes_decode_dev(cx, body, body_size, nsym, a.sym);
     } else {
-        /* Range-coded segments are sequential by nature: decoded on the host. */
+        /* Range and context-Huffman segments are sequential by nature: decoded on the host. */
         st = STRATA_ERR_NOMEM;
         hsym = (uint16_t *)malloc((nsym + 1) * 2);
         if (bits) mbytes = (uint8_t *)malloc(n);

@@ -5,11 +5,13 @@
  * runs here with the CPU's own code (rare: Fibonacci-like frequencies). The
  * emulation tests also check the port against this reference.
  *
- * huffman_encode.c's static functions are what we want; its one external symbol
- * is renamed so it does not collide with the copy in libstrata. */
+ * huffman_encode.c's static functions are what we want; its external symbols
+ * are renamed so they do not collide with the copies in libstrata. */
 #define strata_huffman_encode_segment strata_gx_ref_encode_segment_unused_
+#define strata_huffman_ctx_encode_segment strata_gx_ref_ctx_encode_segment_unused_
 #include "../src/entropy/huffman_encode.c"
 #undef strata_huffman_encode_segment
+#undef strata_huffman_ctx_encode_segment
 
 #include "gx_driver.h"
 

@@ -130,6 +130,10 @@ typedef enum {
                                    of earlier versions) */
     STRATA_CODER_RANGE_CTX = 3, /* range coder with pair-of-neighbours contexts and
                                    16-bit probabilities: smallest */
+    /* 4 is the wavelet method's own coder, chosen by the library in PSNR mode. */
+    STRATA_CODER_HUFFMAN_CTX = 5, /* Huffman with a table per context (the two
+                                     codes before), then zstd: near HUFFMAN's
+                                     speed, near RANGE_CTX's size */
 } strata_coder;
 
 typedef struct {

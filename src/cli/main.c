@@ -255,9 +255,10 @@ static int apply_option(const char *cmd, unsigned cmd_id, option_id id, const ch
         break;
     case OPT_CODER:
         if (!strcmp(v, "range_ctx")) o->coder = STRATA_CODER_RANGE_CTX;
+        else if (!strcmp(v, "huffman_ctx")) o->coder = STRATA_CODER_HUFFMAN_CTX;
         else if (!strcmp(v, "range")) o->coder = STRATA_CODER_RANGE;
         else if (!strcmp(v, "huffman")) o->coder = STRATA_CODER_HUFFMAN;
-        else return usage_error(cmd, "--coder must be range_ctx, range or huffman, not '%s'", v);
+        else return usage_error(cmd, "--coder must be range_ctx, range, huffman_ctx or huffman, not '%s'", v);
         break;
     case OPT_REPEAT:
         if (parse_unsigned(v, 1, 1000000, &u, NULL))

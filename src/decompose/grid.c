@@ -145,7 +145,7 @@ int strata_plan_md(const strata_grid *g, unsigned coder)
 {
     int dims = 0;
     for (int j = 0; j < 4; j++) dims += g->n[j] > 1;
-    return dims >= 2 && coder != STRATA_CODER_HUFFMAN;
+    return dims >= 2 && coder != STRATA_CODER_HUFFMAN && coder != STRATA_CODER_HUFFMAN_CTX;
 }
 
 double strata_level_eb(double eb, int level)

@@ -7,27 +7,46 @@
 
 #define LUT_BITS 11
 
+/* Where a canonical code's lengths put its symbols: first code, count and
+ * index into the symbols sorted by (length, symbol), per length. */
 typedef struct {
-    uint32_t lut[1u << LUT_BITS];                 /* sym << 8 | len, 0 = long code */
+    uint32_t first[STRATA_HUFF_MAX_LEN + 2];
+    uint32_t count[STRATA_HUFF_MAX_LEN + 2];
+    uint32_t offset[STRATA_HUFF_MAX_LEN + 2];
+    int maxlen; /* 0: no symbols (a context coder 5 never uses) */
+} huff_canon;
+
+typedef struct {
+    uint32_t lut[1u << LUT_BITS]; /* lut_entry(), 0 = long code */
     /* The same LUT_BITS decoded as far as whole codes go, up to three of them:
      * bits 0-1 how many (0: the first code is long), 2-5 their total length,
      * then each symbol in 16 bits from bit 16. Low-entropy codes are 1-3 bits,
      * so one lookup (the serial step of decoding) yields several symbols. */
     uint64_t multi[1u << LUT_BITS];
-    uint32_t first[STRATA_HUFF_MAX_LEN + 2];      /* first canonical code per length */
-    uint32_t count[STRATA_HUFF_MAX_LEN + 2];
-    uint32_t offset[STRATA_HUFF_MAX_LEN + 2];     /* index into sorted[] per length */
-    uint16_t sorted[65536];                       /* symbols by (length, symbol) */
+    huff_canon canon;
+    uint16_t sorted[65536]; /* symbols by (length, symbol) */
     uint16_t used[65536];
     uint8_t len[65536];
-    int maxlen;
 } huff_table;
 
-/* Parses the table at *pp and prepares decoding; advances *pp. */
-static int read_table(const uint8_t **pp, const uint8_t *end, huff_table *t)
+/* A lookup table entry: symbol << 16 | 3 * class << 7 | min(class, 2) << 5 |
+ * length (5 bits; class: strata_hctx_class, which coder 5's next contexts need). */
+static inline uint32_t lut_entry(unsigned sym, unsigned len)
+{
+    const unsigned t = strata_hctx_class(sym);
+    return (uint32_t)sym << 16 | 3 * t << 7 | (t < 2 ? t : 2) << 5 | len;
+}
+#define LUT_LEN(e) ((e) & 31u)
+
+/* Parses a table at *pp (m = 0 only if allow_empty) into t's canon and sorted;
+ * advances *pp. */
+static int read_table(const uint8_t **pp, const uint8_t *end, huff_table *t, int allow_empty)
 {
     uint64_t m, v;
-    if (!strata_get_varint(pp, end, &m) || m == 0 || m > 65536) return 0;
+    huff_canon *cn = &t->canon;
+    if (!strata_get_varint(pp, end, &m) || m > 65536) return 0;
+    memset(cn, 0, sizeof *cn);
+    if (m == 0) return allow_empty;
     uint64_t sym = 0;
     for (uint64_t i = 0; i < m; i++) {
         if (!strata_get_varint(pp, end, &v) || v > 65535) return 0;
@@ -36,46 +55,57 @@ static int read_table(const uint8_t **pp, const uint8_t *end, huff_table *t)
         t->used[i] = (uint16_t)sym;
     }
     if ((uint64_t)(end - *pp) < m) return 0;
-    memset(t->count, 0, sizeof t->count);
-    t->maxlen = 0;
     for (uint64_t i = 0; i < m; i++) {
         uint8_t l = (*pp)[i];
         if (l < 1 || l > STRATA_HUFF_MAX_LEN) return 0;
         t->len[t->used[i]] = l;
-        t->count[l]++;
-        if (l > t->maxlen) t->maxlen = l;
+        cn->count[l]++;
+        if (l > cn->maxlen) cn->maxlen = l;
     }
     *pp += m;
     /* Canonical first codes; Kraft's inequality must hold or codes would collide. */
     uint64_t c = 0;
     uint32_t off = 0;
     for (int l = 1; l <= STRATA_HUFF_MAX_LEN; l++) {
-        t->first[l] = (uint32_t)c;
-        t->offset[l] = off;
-        off += t->count[l];
-        c += t->count[l];
+        cn->first[l] = (uint32_t)c;
+        cn->offset[l] = off;
+        off += cn->count[l];
+        c += cn->count[l];
         if (c > ((uint64_t)1 << l)) return 0;
         c <<= 1;
     }
     uint32_t fill[STRATA_HUFF_MAX_LEN + 2];
-    memcpy(fill, t->offset, sizeof fill);
+    memcpy(fill, cn->offset, sizeof fill);
     for (uint64_t i = 0; i < m; i++) t->sorted[fill[t->len[t->used[i]]]++] = t->used[i];
-    memset(t->lut, 0, sizeof t->lut);
-    for (int l = 1; l <= LUT_BITS && l <= t->maxlen; l++)
-        for (uint32_t j = 0; j < t->count[l]; j++) {
-            uint32_t code = t->first[l] + j, s = t->sorted[t->offset[l] + j];
-            uint32_t lo = code << (LUT_BITS - l), span = 1u << (LUT_BITS - l);
-            for (uint32_t e = 0; e < span; e++) t->lut[lo + e] = s << 8 | (uint32_t)l;
+    return 1;
+}
+
+/* The lookup table of the codes up to `bits` long (0 where a longer one starts). */
+static void fill_lut(uint32_t *lut, unsigned bits, const huff_canon *cn, const uint16_t *sorted)
+{
+    memset(lut, 0, sizeof *lut << bits);
+    for (int l = 1; l <= (int)bits && l <= cn->maxlen; l++)
+        for (uint32_t j = 0; j < cn->count[l]; j++) {
+            const uint32_t code = cn->first[l] + j, e = lut_entry(sorted[cn->offset[l] + j], (unsigned)l);
+            const uint32_t lo = code << (bits - l), span = 1u << (bits - l);
+            for (uint32_t k = 0; k < span; k++) lut[lo + k] = e;
         }
+}
+
+/* Coder 1: parses the table at *pp and prepares decoding; advances *pp. */
+static int read_plain_table(const uint8_t **pp, const uint8_t *end, huff_table *t)
+{
+    if (!read_table(pp, end, t, 0)) return 0;
+    fill_lut(t->lut, LUT_BITS, &t->canon, t->sorted);
     for (uint32_t w = 0; w < (1u << LUT_BITS); w++) {
         uint64_t m3 = 0;
         unsigned count = 0, used = 0;
         while (count < 3) {
             /* The bits past `used` are known only up to LUT_BITS. */
             const uint32_t e = t->lut[(w << used) & ((1u << LUT_BITS) - 1)];
-            if (!e || used + (e & 0xff) > LUT_BITS) break;
-            m3 |= (uint64_t)(e >> 8) << (16 + 16 * count);
-            used += e & 0xff;
+            if (!e || used + LUT_LEN(e) > LUT_BITS) break;
+            m3 |= (uint64_t)(e >> 16) << (16 + 16 * count);
+            used += LUT_LEN(e);
             count++;
         }
         t->multi[w] = m3 | (uint64_t)used << 2 | count;
@@ -112,12 +142,13 @@ static inline void refill(bit_reader *br)
 
 /* A code longer than LUT_BITS, by the canonical first-code table; the window
  * holds at least STRATA_HUFF_MAX_LEN bits. 0 if no code matches. */
-static int decode_long(bit_reader *br, const huff_table *t, uint16_t *out)
+static int decode_long(bit_reader *br, int lut_bits, const huff_canon *cn, const uint16_t *sorted,
+                       uint16_t *out)
 {
-    for (int l = LUT_BITS + 1; l <= t->maxlen; l++) {
+    for (int l = lut_bits + 1; l <= cn->maxlen; l++) {
         uint32_t code = (uint32_t)(br->win >> (64 - l));
-        if (code - t->first[l] < t->count[l]) {
-            *out = t->sorted[t->offset[l] + code - t->first[l]];
+        if (code - cn->first[l] < cn->count[l]) {
+            *out = sorted[cn->offset[l] + code - cn->first[l]];
             br->win <<= l;
             br->bits -= (unsigned)l;
             return 1;
@@ -139,7 +170,7 @@ static int segment_begin(segment_state *s, const uint8_t *src, size_t size, uint
                          size_t n, huff_table *t)
 {
     const uint8_t *p = src, *end = src + size;
-    if (!read_table(&p, end, t)) return 0;
+    if (!read_plain_table(&p, end, t)) return 0;
     s->t = t;
     s->br = (bit_reader){p, end, 0, 0, 0};
     s->avail_bits = (size_t)(end - p) * 8;
@@ -167,7 +198,7 @@ static inline unsigned lookup(segment_state *s)
 static inline int long_code(segment_state *s)
 {
     refill(&s->br);
-    return decode_long(&s->br, s->t, &s->out[s->i++]);
+    return decode_long(&s->br, LUT_BITS, &s->t->canon, s->t->sorted, &s->out[s->i++]);
 }
 
 /* Decodes the rest of a segment; 0 if malformed. */
@@ -185,9 +216,9 @@ static int segment_finish(segment_state *s)
         refill(&s->br);
         const uint32_t e = s->t->lut[s->br.win >> (64 - LUT_BITS)];
         if (e) {
-            s->out[s->i++] = (uint16_t)(e >> 8);
-            s->br.win <<= (e & 0xff);
-            s->br.bits -= (e & 0xff);
+            s->out[s->i++] = (uint16_t)(e >> 16);
+            s->br.win <<= LUT_LEN(e);
+            s->br.bits -= LUT_LEN(e);
         } else if (!long_code(s)) {
             return 0;
         }
@@ -237,4 +268,108 @@ int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t siz
     segment_state a, b;
     return t && segment_begin(&a, src[0], size[0], sym[0], n[0], &t[0]) &&
            segment_begin(&b, src[1], size[1], sym[1], n[1], &t[1]) && segments_finish2(&a, &b);
+}
+
+/* Coder 5: a table per context. Its lookup tables are smaller than coder 1's
+ * (18 of them must stay in cache), and give one symbol each: the next
+ * symbol's table depends on this one. */
+#define HCTX_LUT_BITS 10
+
+typedef struct {
+    uint32_t lut[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS];
+    huff_canon canon[STRATA_HCTX_COUNT];
+    uint32_t base[STRATA_HCTX_COUNT];          /* each context's first symbol in sorted */
+    uint16_t sorted[STRATA_HCTX_COUNT * 65536];
+    huff_table parse;                          /* one table as read */
+} hctx_table;
+
+typedef struct {
+    const hctx_table *t;
+    bit_reader br;
+    size_t avail_bits;
+    uint16_t *out;
+    size_t n, i;
+    /* Of the previous code: 3 * class and min(class, 2); 3 * class of the one before. */
+    unsigned a1, b1, a2;
+} hctx_state;
+
+static int hctx_begin(hctx_state *s, const uint8_t *src, size_t size, uint16_t *out, size_t n,
+                      hctx_table *t)
+{
+    const uint8_t *p = src, *end = src + size;
+    uint32_t base = 0;
+    for (int c = 0; c < STRATA_HCTX_COUNT; c++) {
+        if (!read_table(&p, end, &t->parse, 1)) return 0;
+        const huff_canon *cn = &t->parse.canon;
+        const uint32_t m = cn->maxlen ? cn->offset[cn->maxlen] + cn->count[cn->maxlen] : 0;
+        t->canon[c] = *cn;
+        t->base[c] = base;
+        memcpy(t->sorted + base, t->parse.sorted, m * sizeof *t->sorted);
+        fill_lut(t->lut[c], HCTX_LUT_BITS, cn, t->sorted + base);
+        base += m;
+    }
+    *s = (hctx_state){t, {p, end, 0, 0, 0}, (size_t)(end - p) * 8, out, n, 0, 0, 0, 0};
+    return 1;
+}
+
+/* Decodes one symbol; the window holds at least STRATA_HUFF_MAX_LEN bits. */
+static inline int hctx_step(hctx_state *s)
+{
+    const unsigned c = s->a2 + s->b1;
+    uint32_t e = s->t->lut[c][s->br.win >> (64 - HCTX_LUT_BITS)];
+    if (STRATA_UNLIKELY(!e)) {
+        uint16_t v;
+        if (!decode_long(&s->br, HCTX_LUT_BITS, &s->t->canon[c], s->t->sorted + s->t->base[c], &v))
+            return 0;
+        e = lut_entry(v, 0); /* decode_long consumed its bits */
+    }
+    s->out[s->i++] = (uint16_t)(e >> 16);
+    s->br.win <<= LUT_LEN(e);
+    s->br.bits -= LUT_LEN(e);
+    s->a2 = s->a1;
+    s->a1 = (e >> 7) & 15;
+    s->b1 = (e >> 5) & 3;
+    return 1;
+}
+
+static int hctx_finish(hctx_state *s)
+{
+    /* One refill leaves at least 57 bits: two codes. */
+    while (s->i < s->n) {
+        refill(&s->br);
+        if (!hctx_step(s) || (s->i < s->n && !hctx_step(s))) return 0;
+    }
+    return s->br.fetched * 8 - s->br.bits <= s->avail_bits;
+}
+
+/* Two segments at once, as for coder 1. */
+static int hctx_finish2(hctx_state *a, hctx_state *b)
+{
+    while (a->n - a->i >= 2 && b->n - b->i >= 2) {
+        refill(&a->br);
+        refill(&b->br);
+        if (!hctx_step(a) || !hctx_step(b) || !hctx_step(a) || !hctx_step(b)) return 0;
+    }
+    return hctx_finish(a) && hctx_finish(b);
+}
+
+int strata_huffman_ctx_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
+                                      size_t first, const strata_symbol_levels *lv, void **scratch)
+{
+    (void)first; (void)lv;
+    if (!*scratch) *scratch = malloc(2 * sizeof(hctx_table)); /* room for decode_segment2 */
+    hctx_state s;
+    return *scratch && hctx_begin(&s, src, size, sym, n, *scratch) && hctx_finish(&s);
+}
+
+int strata_huffman_ctx_decode_segment2(const uint8_t *const src[2], const size_t size[2],
+                                       uint16_t *const sym[2], const size_t n[2], size_t first,
+                                       const strata_symbol_levels *lv, void **scratch)
+{
+    (void)first; (void)lv;
+    if (!*scratch) *scratch = malloc(2 * sizeof(hctx_table));
+    hctx_table *t = *scratch;
+    hctx_state a, b;
+    return t && hctx_begin(&a, src[0], size[0], sym[0], n[0], &t[0]) &&
+           hctx_begin(&b, src[1], size[1], sym[1], n[1], &t[1]) && hctx_finish2(&a, &b);
 }

@@ -36,44 +36,36 @@ typedef struct {
     uint16_t used[65536];
 } huff_scratch;
 
-/* Builds the lengths for sym[0..n) into sc->len, lists used symbols ascending. */
-static int segment_table(const uint16_t *sym, size_t n, huff_scratch *sc)
+/* Most codes lie near the radius: the encoders count those in small tables,
+ * without a branch, and the rest (the far symbols, if any) in a second pass.
+ * Only [lo, hi] of hist is cleared and scanned. */
+enum { NEAR = 256, NEAR_LO = STRATA_QUANT_RADIUS - NEAR / 2 };
+
+/* Counts the far symbols of sym[0..n) into sc->hist, widening [*lo, *hi] and
+ * clearing what it adds. Far symbols are rare: blocks of 16 are tested at once
+ * (vectorized). */
+static void count_far(const uint16_t *sym, size_t n, huff_scratch *sc, unsigned *lo, unsigned *hi)
 {
-    /* Most codes lie near the radius: count those in four small tables (a run
-     * of one symbol then does not wait on its own counter's store), without a
-     * branch; the rest, if any, in a second pass. Only [lo, hi] of hist is
-     * cleared and scanned. */
-    enum { NEAR = 256, NEAR_LO = STRATA_QUANT_RADIUS - NEAR / 2 };
-    uint32_t near[4][NEAR + 1];
-    memset(near, 0, sizeof near);
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; k++) {
-            const unsigned d = (unsigned)sym[i + k] - NEAR_LO;
-            near[k][d < NEAR ? d : NEAR]++;
+    for (size_t i = 0; i < n; i += 16) {
+        const size_t e = n - i < 16 ? n : i + 16;
+        unsigned any = 0;
+        for (size_t j = i; j < e; j++) any |= (unsigned)sym[j] - NEAR_LO >= NEAR;
+        for (size_t j = i; any && j < e; j++) {
+            const unsigned s = sym[j];
+            if (s - NEAR_LO < NEAR) continue;
+            if (s < *lo) { memset(sc->hist + s, 0, (*lo - s) * sizeof *sc->hist); *lo = s; }
+            if (s > *hi) { memset(sc->hist + *hi + 1, 0, (s - *hi) * sizeof *sc->hist); *hi = s; }
+            sc->hist[s]++;
         }
-    for (; i < n; i++) {
-        const unsigned d = (unsigned)sym[i] - NEAR_LO;
-        near[0][d < NEAR ? d : NEAR]++;
     }
-    /* Symbols outside [lo, hi] are unused. */
-    unsigned lo = NEAR_LO, hi = NEAR_LO + NEAR - 1;
-    memset(sc->hist + lo, 0, NEAR * sizeof *sc->hist);
-    if (near[0][NEAR] + near[1][NEAR] + near[2][NEAR] + near[3][NEAR])
-        /* Far symbols are rare: test blocks of 16 at once (vectorized). */
-        for (i = 0; i < n; i += 16) {
-            const size_t e = n - i < 16 ? n : i + 16;
-            unsigned any = 0;
-            for (size_t j = i; j < e; j++) any |= (unsigned)sym[j] - NEAR_LO >= NEAR;
-            for (size_t j = i; any && j < e; j++) {
-                const unsigned s = sym[j];
-                if (s - NEAR_LO < NEAR) continue;
-                if (s < lo) { memset(sc->hist + s, 0, (lo - s) * sizeof *sc->hist); lo = s; }
-                if (s > hi) { memset(sc->hist + hi + 1, 0, (s - hi) * sizeof *sc->hist); hi = s; }
-                sc->hist[s]++;
-            }
-        }
-    for (int d = 0; d < NEAR; d++) sc->hist[NEAR_LO + d] = near[0][d] + near[1][d] + near[2][d] + near[3][d];
+}
+
+/* The lengths (sc->len) and the used symbols, ascending (sc->used), of the
+ * histogram near[0..NEAR) (the window from NEAR_LO) plus sc->hist[lo..hi]
+ * outside it. Returns how many symbols are used (>= 1). */
+static int table_from_counts(const uint32_t *near, unsigned lo, unsigned hi, huff_scratch *sc)
+{
+    memcpy(sc->hist + NEAR_LO, near, NEAR * sizeof *near);
     int m = 0;
     for (unsigned s = lo; s <= hi; s++)
         if (sc->hist[s]) sc->used[m++] = (uint16_t)s;
@@ -90,6 +82,29 @@ static int segment_table(const uint16_t *sym, size_t n, huff_scratch *sc)
     return m;
 }
 
+/* Builds the lengths for sym[0..n) (n >= 1) into sc->len, lists used symbols
+ * ascending; returns their count. */
+static int segment_table(const uint16_t *sym, size_t n, huff_scratch *sc)
+{
+    /* Four tables: a run of one symbol then does not wait on its own counter's store. */
+    uint32_t near[4][NEAR + 1];
+    memset(near, 0, sizeof near);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) {
+            const unsigned d = (unsigned)sym[i + k] - NEAR_LO;
+            near[k][d < NEAR ? d : NEAR]++;
+        }
+    for (; i < n; i++) {
+        const unsigned d = (unsigned)sym[i] - NEAR_LO;
+        near[0][d < NEAR ? d : NEAR]++;
+    }
+    unsigned lo = NEAR_LO, hi = NEAR_LO + NEAR - 1;
+    if (near[0][NEAR] + near[1][NEAR] + near[2][NEAR] + near[3][NEAR]) count_far(sym, n, sc, &lo, &hi);
+    for (int d = 0; d < NEAR; d++) near[0][d] += near[1][d] + near[2][d] + near[3][d];
+    return table_from_counts(near[0], lo, hi, sc);
+}
+
 /* Canonical codes: by (length, symbol), consecutive values per length. */
 static void canonical_codes(const uint16_t *used, int m, const uint8_t *len, uint32_t *code)
 {
@@ -100,21 +115,30 @@ static void canonical_codes(const uint16_t *used, int m, const uint8_t *len, uin
     for (int i = 0; i < m; i++) code[used[i]] = next[len[used[i]]]++;
 }
 
-/* Encodes one segment into a fresh buffer: table, then the bits. */
-static int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strata_buf *out)
+/* Writes the table of m used symbols that sc holds, and leaves code << 8 |
+ * length per used symbol in code[]. Returns the bit count of their codes. */
+static uint64_t put_table(int m, huff_scratch *sc, uint32_t *code, strata_buf *out)
 {
-    int m = segment_table(sym, n, sc);
-    canonical_codes(sc->used, m, sc->len, sc->code);
+    canonical_codes(sc->used, m, sc->len, code);
     uint64_t bits = 0;
     for (int i = 0; i < m; i++) bits += (uint64_t)sc->hist[sc->used[i]] * sc->len[sc->used[i]];
     strata_buf_put_varint(out, (uint64_t)m);
     for (int i = 0; i < m; i++)
         strata_buf_put_varint(out, i ? (uint64_t)(sc->used[i] - sc->used[i - 1] - 1) : sc->used[0]);
     for (int i = 0; i < m; i++) strata_buf_append(out, &sc->len[sc->used[i]], 1);
+    /* code << 8 | length per symbol: one lookup a symbol. */
+    for (int i = 0; i < m; i++) code[sc->used[i]] = code[sc->used[i]] << 8 | sc->len[sc->used[i]];
+    return bits;
+}
+
+/* Appends the codes of sym[0..n), `bits` in all, MSB first: symbol i's is
+ * code[ctx[i] << 16 | sym[i]] (ctx NULL: one table). Inlined per caller, so
+ * the single-table loop has no test of ctx. */
+static inline __attribute__((always_inline)) int put_bits(const uint16_t *sym, const uint8_t *ctx, size_t n,
+                                                          const uint32_t *code, uint64_t bits, strata_buf *out)
+{
     size_t nbytes = (size_t)((bits + 7) / 8);
     if (!strata_buf_reserve(out, nbytes + 8)) return 0;
-    /* code << 8 | length per symbol: one lookup a symbol. */
-    for (int i = 0; i < m; i++) sc->code[sc->used[i]] = sc->code[sc->used[i]] << 8 | sc->len[sc->used[i]];
     uint8_t *p = out->data + out->size;
     /* The pending bits sit at the top of acc; after two symbols (at most 7 + 2 *
      * 24 bits) its whole bytes go out in one 8-byte store (the reserve above
@@ -122,26 +146,33 @@ static int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strat
     uint64_t acc = 0;
     unsigned pending = 0;
     size_t i = 0;
-#define STRATA_HUFF_PUT(s)                                                    \
+#define STRATA_HUFF_PUT(j)                                                    \
     do {                                                                      \
-        const uint32_t e = sc->code[s];                                       \
+        const uint32_t e = code[(ctx ? (size_t)ctx[j] << 16 : 0) | sym[j]];   \
         pending += e & 0xff;                                                  \
         acc |= (uint64_t)(e >> 8) << (64 - pending);                          \
     } while (0)
     for (; i + 2 <= n; i += 2) {
-        STRATA_HUFF_PUT(sym[i]);
-        STRATA_HUFF_PUT(sym[i + 1]);
+        STRATA_HUFF_PUT(i);
+        STRATA_HUFF_PUT(i + 1);
         strata_put_be64(p, acc);
         p += pending >> 3;
         acc <<= pending & ~7u;
         pending &= 7;
     }
-    if (i < n) STRATA_HUFF_PUT(sym[i]);
+    if (i < n) STRATA_HUFF_PUT(i);
 #undef STRATA_HUFF_PUT
     strata_put_be64(p, acc);
     p += (pending + 7) >> 3;
     out->size = (size_t)(p - out->data);
     return 1;
+}
+
+/* Encodes one segment into a fresh buffer: table, then the bits. */
+static int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strata_buf *out)
+{
+    const uint64_t bits = put_table(segment_table(sym, n, sc), sc, sc->code, out);
+    return put_bits(sym, NULL, n, sc->code, bits, out);
 }
 
 int strata_huffman_encode_segment(const uint16_t *sym, size_t n, size_t first,
@@ -150,4 +181,62 @@ int strata_huffman_encode_segment(const uint16_t *sym, size_t n, size_t first,
     (void)first; (void)lv;
     if (!*scratch) *scratch = malloc(sizeof(huff_scratch));
     return *scratch && encode_segment(sym, n, *scratch, out);
+}
+
+/* Coder 5: a table per context (huffman.h). */
+typedef struct {
+    huff_scratch h;
+    uint32_t code[STRATA_HCTX_COUNT << 16]; /* [context << 16 | symbol] */
+    size_t cap;                             /* symbols `buf` has room for */
+    uint16_t buf[];                         /* far symbols by context, then classes, contexts */
+} hctx_scratch;
+
+static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, strata_buf *out)
+{
+    uint16_t *far = sc->buf;
+    uint8_t *cls = (uint8_t *)(sc->buf + sc->cap), *ctx = cls + sc->cap;
+    /* Size classes, then each symbol's context (both vectorized). */
+    for (size_t i = 0; i < n; i++) cls[i] = (uint8_t)strata_hctx_class(sym[i]);
+    for (size_t i = 0; i < n; i++)
+        ctx[i] = (uint8_t)strata_hctx_context(i >= 2 ? cls[i - 2] : 0, i >= 1 ? cls[i - 1] : 0);
+    /* Near counts per context, in two tables (see segment_table). */
+    uint32_t near[2][STRATA_HCTX_COUNT][NEAR + 1];
+    memset(near, 0, sizeof near);
+    for (size_t i = 0; i < n; i++) {
+        const unsigned d = (unsigned)sym[i] - NEAR_LO;
+        near[i & 1][ctx[i]][d < NEAR ? d : NEAR]++;
+    }
+    /* The far symbols, grouped by context. */
+    size_t at[STRATA_HCTX_COUNT], nfar[STRATA_HCTX_COUNT], all = 0;
+    for (int c = 0; c < STRATA_HCTX_COUNT; c++) {
+        nfar[c] = near[0][c][NEAR] + near[1][c][NEAR];
+        at[c] = all;
+        all += nfar[c];
+    }
+    for (size_t i = 0; all && i < n; i++)
+        if ((unsigned)sym[i] - NEAR_LO >= NEAR) far[at[ctx[i]]++] = sym[i];
+    uint64_t bits = 0;
+    for (int c = 0; c < STRATA_HCTX_COUNT; c++) {
+        unsigned lo = NEAR_LO, hi = NEAR_LO + NEAR - 1;
+        size_t used = nfar[c];
+        for (int d = 0; d < NEAR; d++) used += near[0][c][d] += near[1][c][d];
+        if (!used) { strata_buf_put_varint(out, 0); continue; }
+        count_far(far + at[c] - nfar[c], nfar[c], &sc->h, &lo, &hi);
+        bits += put_table(table_from_counts(near[0][c], lo, hi, &sc->h), &sc->h, sc->code + ((size_t)c << 16), out);
+    }
+    return put_bits(sym, ctx, n, sc->code, bits, out);
+}
+
+int strata_huffman_ctx_encode_segment(const uint16_t *sym, size_t n, size_t first,
+                                      const strata_symbol_levels *lv, void **scratch, strata_buf *out)
+{
+    (void)first; (void)lv;
+    hctx_scratch *sc = *scratch;
+    if (!sc || sc->cap < n) { /* one block, so the driver's free() releases it */
+        sc = realloc(sc, sizeof *sc + n * (sizeof *sc->buf + 2));
+        if (!sc) return 0;
+        sc->cap = n;
+        *scratch = sc;
+    }
+    return encode_ctx_segment(sym, n, sc, out);
 }

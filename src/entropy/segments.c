@@ -98,6 +98,9 @@ const strata_segment_coder *strata_segment_coder_get(unsigned id)
     static const strata_segment_coder huffman = {strata_huffman_encode_segment,
                                                  strata_huffman_decode_segment,
                                                  strata_huffman_decode_segment2};
+    static const strata_segment_coder huffman_ctx = {strata_huffman_ctx_encode_segment,
+                                                     strata_huffman_ctx_decode_segment,
+                                                     strata_huffman_ctx_decode_segment2};
     static const strata_segment_coder range = {strata_range_encode_segment,
                                                strata_range_decode_segment, NULL};
     static const strata_segment_coder range_ctx = {strata_range3_encode_segment,
@@ -105,5 +108,6 @@ const strata_segment_coder *strata_segment_coder_get(unsigned id)
     static const strata_segment_coder range_bands = {strata_range4_encode_segment,
                                                      strata_range4_decode_segment, NULL};
     return id == STRATA_CODER_HUFFMAN ? &huffman : id == STRATA_CODER_RANGE ? &range
-         : id == STRATA_CODER_RANGE_CTX ? &range_ctx : id == STRATA_CODER_RANGE_BANDS ? &range_bands : NULL;
+         : id == STRATA_CODER_RANGE_CTX ? &range_ctx : id == STRATA_CODER_RANGE_BANDS ? &range_bands
+         : id == STRATA_CODER_HUFFMAN_CTX ? &huffman_ctx : NULL;
 }
