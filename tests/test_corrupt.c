@@ -2,7 +2,7 @@
  *
  * For each sample stream (tu_sample_make: 3D f32 with fill at REL 1e-3, 1D f64,
  * lossless, stored raw, 4D f64 with NaN/Inf, Huffman-coded, block containers,
- * a wavelet-coded PSNR stream):
+ * a wavelet-coded PSNR stream, context-Huffman-coded):
  *  1. every truncation 0..size-1 must fail in strata_decompress (and
  *     strata_read_header must succeed exactly when the 112-byte header is there);
  *  2. thousands of random single-bit flips, multi-bit flips and byte bursts
@@ -145,14 +145,14 @@ static void report(const char *name, const char *what, const outcome_stats *st)
     printf("\n");
 }
 
-/* Huffman CODES of several segments: one thread decodes them two at a time,
- * two threads (fewer than 8 segments each) one at a time. On the intact
+/* Huffman CODES (coder 1 or 5) of several segments: one thread decodes them two
+ * at a time, two threads (fewer than 8 segments each) one at a time. On the intact
  * stream and on damaged ones (checksums fixed, so the segments are decoded),
  * both must give the same status and, on STRATA_OK, the same points; nothing
  * may be written past dst. Noise at a small bound spreads the codes over
  * hundreds of symbols, so long codes (beyond the 11-bit table) are common and
  * zstd is not tried: the damage lands in the Huffman bits themselves. */
-static void huffman_pairs(size_t count)
+static void huffman_pairs(strata_coder coder, size_t count)
 {
     const size_t dims[2] = {2, 300000}, n = dims[0] * dims[1], raw = n * 4;
     strata_field f;
@@ -163,7 +163,7 @@ static void huffman_pairs(size_t count)
     for (size_t i = 0; i < n; i++) data[i] = (float)(i % 977) + (float)tu_rng_below(&r, 2000) * 0.01f;
     strata_params p;
     strata_params_init(&p);
-    p.coder = STRATA_CODER_HUFFMAN;
+    p.coder = coder;
     p.bound = 1e-5;
     p.threads = 1;
     const size_t cap = strata_compress_bound(&f);
@@ -200,8 +200,8 @@ static void huffman_pairs(size_t count)
         if (s1 == STRATA_OK) ok++;
         else failed++;
     }
-    printf("  huffman_pairs: %zu-byte stream, %zu damaged decodes: OK %zu, errors %zu, 1 and 2 threads agree\n",
-           size, count, ok ? ok - 1 : 0, failed);
+    printf("  huffman_pairs, coder %d: %zu-byte stream, %zu damaged decodes: OK %zu, errors %zu, 1 and 2 threads agree\n",
+           (int)coder, size, count, ok ? ok - 1 : 0, failed);
     free(data); free(stream); free(buf); free(out1); free(out2);
 }
 
@@ -236,6 +236,9 @@ int main(int argc, char **argv)
         }
         tu_sample_free(&s);
     }
-    if (only < 0) huffman_pairs(nflips / 50 + 1);
+    if (only < 0) {
+        huffman_pairs(STRATA_CODER_HUFFMAN, nflips / 50 + 1);
+        huffman_pairs(STRATA_CODER_HUFFMAN_CTX, nflips / 50 + 1);
+    }
     return tu_finish("test_corrupt");
 }

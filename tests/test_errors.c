@@ -135,16 +135,16 @@ static void compress_args(void)
         }
     }
     /* Coders. */
-    static const int bad_coder[] = {-1, 4, 100};
-    for (size_t i = 0; i < 3; i++) {
+    static const int bad_coder[] = {-1, 4, 6, 100}; /* 4: the wavelet method's own */
+    for (size_t i = 0; i < sizeof bad_coder / sizeof *bad_coder; i++) {
         strata_params q = good_params();
         q.coder = (strata_coder)bad_coder[i];
         TU_EXPECT_STATUS(compress(&f, &q), STRATA_ERR_INVALID_ARG, "coder %d", bad_coder[i]);
     }
-    for (int c = STRATA_CODER_DEFAULT; c <= STRATA_CODER_RANGE_CTX; c++) {
+    for (int c = -1; c < TU_NCODERS; c++) {
         strata_params q = good_params();
-        q.coder = (strata_coder)c;
-        TU_EXPECT_STATUS(compress(&f, &q), STRATA_OK, "coder %d", c);
+        q.coder = c < 0 ? STRATA_CODER_DEFAULT : tu_coders[c];
+        TU_EXPECT_STATUS(compress(&f, &q), STRATA_OK, "coder %d", (int)q.coder);
     }
     /* Fill values: FLOAT32 needs one that converts to float (NaN, +-Inf, or
      * in range); FLOAT64 takes any. */

@@ -1,7 +1,7 @@
 /* test_inplace.c - strata_compress_inplace() against strata_compress().
  *
  * For fields of both dtypes and 1-4 dims, plain, with NaN/Inf, with a fill value
- * and with outliers (unpredictable points), in every mode, both coders and 1 and
+ * and with outliers (unpredictable points), in every mode, every coder and 1 and
  * 2 threads: the stream bytes must equal strata_compress()'s, and the field
  * left in place must equal strata_decompress()'s output bit for bit and hold
  * the bound on every point (tu_check_points). Then the
@@ -49,7 +49,7 @@ static strata_status check_case(const strata_field *f, const void *src, const st
     return gs;
 }
 
-/* Every mode, both coders, 1 and 2 threads. */
+/* Every mode, every coder, 1 and 2 threads. */
 static void check_modes(const strata_field *f, const void *src, const char *what)
 {
     static const struct { strata_mode mode; double bound; } modes[] = {
@@ -57,18 +57,18 @@ static void check_modes(const strata_field *f, const void *src, const char *what
         {STRATA_MODE_LOSSLESS, 0}, {STRATA_MODE_PSNR, 60},
     };
     for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++)
-        for (int c = STRATA_CODER_HUFFMAN; c <= STRATA_CODER_RANGE_CTX; c++)
+        for (int c = 0; c < TU_NCODERS; c++)
             for (int t = 1; t <= 2; t++) {
                 strata_params p;
                 strata_params_init(&p);
                 p.mode = modes[m].mode;
                 p.bound = modes[m].bound;
-                p.coder = (strata_coder)c;
+                p.coder = tu_coders[c];
                 p.threads = t;
                 char label[256];
                 snprintf(label, sizeof label, "%s %s %ux[%zu,%zu,%zu,%zu] %s %g coder %d threads %d",
                          f->dtype == STRATA_FLOAT32 ? "f32" : "f64", what, f->ndims, f->dims[0],
-                         f->dims[1], f->dims[2], f->dims[3], tu_mode_name(p.mode), p.bound, c, t);
+                         f->dims[1], f->dims[2], f->dims[3], tu_mode_name(p.mode), p.bound, (int)p.coder, t);
                 check_case(f, src, &p, 0, label);
             }
 }

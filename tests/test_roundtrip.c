@@ -32,16 +32,16 @@ static strata_params make_params(strata_mode mode, double bound, int threads)
 }
 
 /* Round trips `data` in every mode of `modes`, ABS bounds scaled by `scale`;
- * lossy modes once per entropy coder (Huffman, both range coders), lossless once. */
+ * lossy modes once per entropy coder (both Huffman coders, both range coders),
+ * lossless once. */
 static void run_modes(const strata_field *f, const void *data, const mode_spec *modes,
                       size_t nmodes, double scale, const char *what)
 {
-    static const strata_coder coders[3] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE, STRATA_CODER_RANGE_CTX};
     for (size_t m = 0; m < nmodes; m++)
-        for (int c = 0; c < (modes[m].mode == STRATA_MODE_LOSSLESS ? 1 : 3); c++) {
+        for (int c = 0; c < (modes[m].mode == STRATA_MODE_LOSSLESS ? 1 : TU_NCODERS); c++) {
             double bound = modes[m].mode == STRATA_MODE_ABS ? modes[m].bound * scale : modes[m].bound;
             strata_params p = make_params(modes[m].mode, bound, 0);
-            p.coder = coders[c];
+            p.coder = tu_coders[c];
             char label[256];
             snprintf(label, sizeof label, "%s %s %ux[%zu,%zu,%zu,%zu] %s %g coder %d",
                      f->dtype == STRATA_FLOAT32 ? "f32" : "f64", what, f->ndims, f->dims[0], f->dims[1],
@@ -293,7 +293,7 @@ static void check_threads(const strata_field *f, const void *data, strata_mode m
     const size_t raw = strata_field_count(f) * tu_dtype_size(f->dtype), cap = strata_compress_bound(f);
     static const int threads[] = {1, 2, 3, 0};
     static const strata_coder coders[] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE, STRATA_CODER_RANGE_CTX,
-                                          STRATA_CODER_DEFAULT};
+                                          STRATA_CODER_HUFFMAN_CTX, STRATA_CODER_DEFAULT};
     uint8_t *ref = tu_malloc(cap), *s = tu_malloc(cap), *out_ref = tu_malloc(raw), *out = tu_malloc(raw);
     for (size_t c = 0; c < (mode == STRATA_MODE_LOSSLESS ? 1 : COUNT(coders)); c++) {
         size_t ref_size = 0, size = 0;

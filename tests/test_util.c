@@ -408,6 +408,7 @@ void tu_sample_make(int which, tu_sample *s)
         {"f32_2d_container", STRATA_FLOAT32, 2, {20, 24}, STRATA_MODE_REL, 1e-3},
         {"f32_multiblock", STRATA_FLOAT32, 2, {2, (1u << 20) - 5}, STRATA_MODE_REL, 1e-2},
         {"f32_3d_fill_wavelet", STRATA_FLOAT32, 3, {12, 20, 24}, STRATA_MODE_PSNR, 70},
+        {"f32_3d_huffman_ctx", STRATA_FLOAT32, 3, {10, 24, 30}, STRATA_MODE_REL, 1e-3},
     };
     memset(s, 0, sizeof *s);
     if (which < 0 || which >= TU_SAMPLE_COUNT) abort();
@@ -427,6 +428,7 @@ void tu_sample_make(int which, tu_sample *s)
         tu_gen_smooth(s->data, dt, nd, dims, 5.0, 4.0, which == 8 ? 0.0 : 0.01, (uint64_t)which);
     }
     if (which == 5) s->params.coder = STRATA_CODER_HUFFMAN;
+    if (which == 9) s->params.coder = STRATA_CODER_HUFFMAN_CTX;
     if (which == 4) s->params.coder = STRATA_CODER_RANGE; /* the others: the default, RANGE_CTX */
     s->blocks = which == 6 || which == 7;
     if (which == 7) /* nearly constant: a small stream */

@@ -20,6 +20,11 @@
 /* ---- reporting ----------------------------------------------------------- */
 extern long tu_failures; /* incremented by every failed expectation */
 
+/* The coders a user can pick (not DEFAULT), for the tests that try each. */
+#define TU_NCODERS 4
+static const strata_coder tu_coders[TU_NCODERS] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE,
+                                                   STRATA_CODER_RANGE_CTX, STRATA_CODER_HUFFMAN_CTX};
+
 #define TU_EXPECT(cond, ...)                                                  \
     do {                                                                      \
         if (!(cond)) {                                                        \
@@ -146,8 +151,9 @@ double tu_psnr(const strata_field *field, const void *orig, const void *recon);
  * 6 "f32_2d_container": a one-block container of a 2D f32 field with fill
  * 7 "f32_multiblock":  a 2-block container of 2 x (2^20 - 5) points (8 MB)
  * 8 "f32_3d_fill_wavelet": 3D f32 with fill, PSNR 70 dB, coded by the wavelet
- *                      method (aborts if the encoder chose another) */
-#define TU_SAMPLE_COUNT 9
+ *                      method (aborts if the encoder chose another)
+ * 9 "f32_3d_huffman_ctx": 3D f32, REL 1e-3, context Huffman coder (5) */
+#define TU_SAMPLE_COUNT 10
 typedef struct {
     const char *name;
     strata_field field;

@@ -51,6 +51,10 @@ static const golden_case golden_cases[] = {
     {"f32_3d_psnr_wavelet", "3D f32 16x24x20: uniform noise summed along every dimension (a Brownian "
      "sheet), PSNR 60 dB: the wavelet method", STRATA_FLOAT32, 3, {16, 24, 20}, STRATA_MODE_PSNR, 60, 4,
      STRATA_CODER_DEFAULT, 0},
+    /* Added with coder 5 (Huffman with a table per context); the streams above
+     * are unchanged. */
+    {"f32_2d_fill_hctx", "as f32_2d_fill at REL 1e-4, Huffman coder with context tables", STRATA_FLOAT32, 2,
+     {48, 64}, STRATA_MODE_REL, 1e-4, 1, STRATA_CODER_HUFFMAN_CTX, 0},
 };
 #define GOLDEN_CASE_COUNT (sizeof golden_cases / sizeof golden_cases[0])
 #define GOLDEN_FILL (-1e34)
