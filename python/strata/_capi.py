@@ -33,6 +33,7 @@ CODER_DEFAULT = 0
 CODER_HUFFMAN = 1
 CODER_RANGE = 2
 CODER_RANGE_CTX = 3
+CODER_HUFFMAN_CTX = 5
 
 # strata_status: pinned values, names as in strata.h
 STATUS_NAMES = {
