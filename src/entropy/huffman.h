@@ -32,6 +32,16 @@ static inline unsigned strata_hctx_context(unsigned t2, unsigned t1)
     return 3 * t2 + (t1 < 2 ? t1 : 2);
 }
 
+/* Coder 5 codes a segment as 4 lanes, each with its own bits and contexts (a
+ * decoder's serial chain of table lookups, one per symbol, then runs 4 wide).
+ * Lane j holds symbols [b[j], b[j + 1]): the segment cut in quarters, rounded up. */
+#define STRATA_HCTX_LANES 4
+static inline void strata_hctx_lanes(size_t n, size_t b[STRATA_HCTX_LANES + 1])
+{
+    const size_t q = (n + STRATA_HCTX_LANES - 1) / STRATA_HCTX_LANES;
+    for (int j = 0; j <= STRATA_HCTX_LANES; j++) b[j] = (size_t)j * q < n ? (size_t)j * q : n;
+}
+
 #include "segments.h"
 
 #endif

@@ -140,21 +140,28 @@ static inline void refill(bit_reader *br)
     }
 }
 
-/* A code longer than LUT_BITS, by the canonical first-code table; the window
- * holds at least STRATA_HUFF_MAX_LEN bits. 0 if no code matches. */
-static int decode_long(bit_reader *br, int lut_bits, const huff_canon *cn, const uint16_t *sorted,
-                       uint16_t *out)
+/* The code at the top of win, by the canonical first-code table, trying
+ * lengths above `from` (codes up to `from` are in a lookup table): its
+ * lut_entry() with its true length, 0 if no code matches. */
+static uint32_t canonical_decode(const huff_canon *cn, const uint16_t *sorted, int from, uint64_t win)
 {
-    for (int l = lut_bits + 1; l <= cn->maxlen; l++) {
-        uint32_t code = (uint32_t)(br->win >> (64 - l));
-        if (code - cn->first[l] < cn->count[l]) {
-            *out = sorted[cn->offset[l] + code - cn->first[l]];
-            br->win <<= l;
-            br->bits -= (unsigned)l;
-            return 1;
-        }
+    for (int l = from + 1; l <= cn->maxlen; l++) {
+        const uint32_t code = (uint32_t)(win >> (64 - l));
+        if (code - cn->first[l] < cn->count[l]) return lut_entry(sorted[cn->offset[l] + code - cn->first[l]], (unsigned)l);
     }
     return 0;
+}
+
+/* A code longer than LUT_BITS; the window holds at least STRATA_HUFF_MAX_LEN
+ * bits. 0 if no code matches. */
+static int decode_long(bit_reader *br, const huff_table *t, uint16_t *out)
+{
+    const uint32_t e = canonical_decode(&t->canon, t->sorted, LUT_BITS, br->win);
+    if (!e) return 0;
+    *out = (uint16_t)(e >> 16);
+    br->win <<= LUT_LEN(e);
+    br->bits -= LUT_LEN(e);
+    return 1;
 }
 
 /* One segment being decoded: its table, its bits, its output. */
@@ -198,7 +205,7 @@ static inline unsigned lookup(segment_state *s)
 static inline int long_code(segment_state *s)
 {
     refill(&s->br);
-    return decode_long(&s->br, LUT_BITS, &s->t->canon, s->t->sorted, &s->out[s->i++]);
+    return decode_long(&s->br, s->t, &s->out[s->i++]);
 }
 
 /* Decodes the rest of a segment; 0 if malformed. */
@@ -283,18 +290,63 @@ typedef struct {
     huff_table parse;                          /* one table as read */
 } hctx_table;
 
+/* One lane being decoded. Its reader is a bit position: each refill loads the
+ * 8 bytes under it, so a lane's state is four numbers the compiler can keep in
+ * registers for all four lanes at once. */
 typedef struct {
-    const hctx_table *t;
-    bit_reader br;
-    size_t avail_bits;
+    const uint8_t *src;
+    size_t size;      /* bytes */
+    size_t pos;       /* bits consumed */
+    uint64_t win;     /* the bits from pos, at least 57 after a refill */
     uint16_t *out;
-    size_t n, i;
-    /* Of the previous code: 3 * class and min(class, 2); 3 * class of the one before. */
-    unsigned a1, b1, a2;
-} hctx_state;
+    size_t n;         /* codes */
+    unsigned ctx, a1; /* the next code's context; 3 * class of the last code */
+} hctx_lane;
 
-static int hctx_begin(hctx_state *s, const uint8_t *src, size_t size, uint16_t *out, size_t n,
-                      hctx_table *t)
+/* The lane's last bytes, and zeros past its end (pos is checked at the end). */
+static __attribute__((noinline)) uint64_t hctx_tail_bytes(const uint8_t *src, size_t size, size_t byte)
+{
+    uint64_t w = 0;
+    for (size_t k = 0; k < 8; k++)
+        if (byte + k < size) w |= (uint64_t)src[byte + k] << (56 - 8 * k);
+    return w;
+}
+
+static inline void hctx_refill(hctx_lane *l)
+{
+    const size_t byte = l->pos >> 3;
+    const uint64_t w = STRATA_LIKELY(byte + 8 <= l->size) ? strata_get_be64(l->src + byte)
+                                                          : hctx_tail_bytes(l->src, l->size, byte);
+    l->win = w << (l->pos & 7);
+}
+
+/* Decodes code i of a lane; its window holds at least STRATA_HUFF_MAX_LEN bits. */
+static inline __attribute__((always_inline)) int hctx_step(hctx_lane *l, size_t i, const hctx_table *t)
+{
+    uint32_t e = t->lut[l->ctx][l->win >> (64 - HCTX_LUT_BITS)];
+    if (STRATA_UNLIKELY(!e) &&
+        !(e = canonical_decode(&t->canon[l->ctx], t->sorted + t->base[l->ctx], HCTX_LUT_BITS, l->win)))
+        return 0;
+    l->out[i] = (uint16_t)(e >> 16);
+    l->win <<= LUT_LEN(e);
+    l->pos += LUT_LEN(e);
+    l->ctx = l->a1 + ((e >> 5) & 3);
+    l->a1 = (e >> 7) & 15;
+    return 1;
+}
+
+/* Codes i.. of one lane; 0 if malformed. */
+static int hctx_lane_finish(hctx_lane *l, size_t i, const hctx_table *t)
+{
+    for (; i < l->n; i += 2) { /* one refill, two codes */
+        hctx_refill(l);
+        if (!hctx_step(l, i, t) || (i + 1 < l->n && !hctx_step(l, i + 1, t))) return 0;
+    }
+    return l->pos <= l->size * 8; /* bits consumed must lie within the lane */
+}
+
+/* Reads the tables and places the lanes; 0 if malformed. */
+static int hctx_begin(hctx_lane *ln, const uint8_t *src, size_t size, uint16_t *out, size_t n, hctx_table *t)
 {
     const uint8_t *p = src, *end = src + size;
     uint32_t base = 0;
@@ -308,68 +360,47 @@ static int hctx_begin(hctx_state *s, const uint8_t *src, size_t size, uint16_t *
         fill_lut(t->lut[c], HCTX_LUT_BITS, cn, t->sorted + base);
         base += m;
     }
-    *s = (hctx_state){t, {p, end, 0, 0, 0}, (size_t)(end - p) * 8, out, n, 0, 0, 0, 0};
+    if ((size_t)(end - p) < 4 * (STRATA_HCTX_LANES - 1)) return 0;
+    const uint8_t *sizes = p;
+    p += 4 * (STRATA_HCTX_LANES - 1);
+    size_t b[STRATA_HCTX_LANES + 1];
+    strata_hctx_lanes(n, b);
+    for (int j = 0; j < STRATA_HCTX_LANES; j++) {
+        const size_t bytes = j < STRATA_HCTX_LANES - 1 ? strata_get_u32(sizes + 4 * j) : (size_t)(end - p);
+        if (bytes > (size_t)(end - p)) return 0;
+        ln[j] = (hctx_lane){p, bytes, 0, 0, out + b[j], b[j + 1] - b[j], 0, 0};
+        p += bytes;
+    }
     return 1;
-}
-
-/* Decodes one symbol; the window holds at least STRATA_HUFF_MAX_LEN bits. */
-static inline int hctx_step(hctx_state *s)
-{
-    const unsigned c = s->a2 + s->b1;
-    uint32_t e = s->t->lut[c][s->br.win >> (64 - HCTX_LUT_BITS)];
-    if (STRATA_UNLIKELY(!e)) {
-        uint16_t v;
-        if (!decode_long(&s->br, HCTX_LUT_BITS, &s->t->canon[c], s->t->sorted + s->t->base[c], &v))
-            return 0;
-        e = lut_entry(v, 0); /* decode_long consumed its bits */
-    }
-    s->out[s->i++] = (uint16_t)(e >> 16);
-    s->br.win <<= LUT_LEN(e);
-    s->br.bits -= LUT_LEN(e);
-    s->a2 = s->a1;
-    s->a1 = (e >> 7) & 15;
-    s->b1 = (e >> 5) & 3;
-    return 1;
-}
-
-static int hctx_finish(hctx_state *s)
-{
-    /* One refill leaves at least 57 bits: two codes. */
-    while (s->i < s->n) {
-        refill(&s->br);
-        if (!hctx_step(s) || (s->i < s->n && !hctx_step(s))) return 0;
-    }
-    return s->br.fetched * 8 - s->br.bits <= s->avail_bits;
-}
-
-/* Two segments at once, as for coder 1. */
-static int hctx_finish2(hctx_state *a, hctx_state *b)
-{
-    while (a->n - a->i >= 2 && b->n - b->i >= 2) {
-        refill(&a->br);
-        refill(&b->br);
-        if (!hctx_step(a) || !hctx_step(b) || !hctx_step(a) || !hctx_step(b)) return 0;
-    }
-    return hctx_finish(a) && hctx_finish(b);
 }
 
 int strata_huffman_ctx_decode_segment(const uint8_t *src, size_t size, uint16_t *sym, size_t n,
                                       size_t first, const strata_symbol_levels *lv, void **scratch)
 {
     (void)first; (void)lv;
-    if (!*scratch) *scratch = malloc(2 * sizeof(hctx_table)); /* room for decode_segment2 */
-    hctx_state s;
-    return *scratch && hctx_begin(&s, src, size, sym, n, *scratch) && hctx_finish(&s);
-}
-
-int strata_huffman_ctx_decode_segment2(const uint8_t *const src[2], const size_t size[2],
-                                       uint16_t *const sym[2], const size_t n[2], size_t first,
-                                       const strata_symbol_levels *lv, void **scratch)
-{
-    (void)first; (void)lv;
-    if (!*scratch) *scratch = malloc(2 * sizeof(hctx_table));
+    if (!*scratch) *scratch = malloc(sizeof(hctx_table));
     hctx_table *t = *scratch;
-    hctx_state a, b;
-    return t && hctx_begin(&a, src[0], size[0], sym[0], n[0], &t[0]) &&
-           hctx_begin(&b, src[1], size[1], sym[1], n[1], &t[1]) && hctx_finish2(&a, &b);
+    hctx_lane ln[STRATA_HCTX_LANES];
+    if (!t || !hctx_begin(ln, src, size, sym, n, t)) return 0;
+    /* The lanes in step while the last (the shortest) has codes left, as four
+     * named variables whose address never leaves this function, so their
+     * state stays in registers; each lookup waits only on the one before it in
+     * its lane. */
+    _Static_assert(STRATA_HCTX_LANES == 4, "the loop below names four lanes");
+    hctx_lane l0 = ln[0], l1 = ln[1], l2 = ln[2], l3 = ln[3];
+    size_t i = 0;
+    for (; i + 2 <= l3.n; i += 2) {
+        hctx_refill(&l0);
+        hctx_refill(&l1);
+        hctx_refill(&l2);
+        hctx_refill(&l3);
+        if (!(hctx_step(&l0, i, t) & hctx_step(&l1, i, t) & hctx_step(&l2, i, t) & hctx_step(&l3, i, t) &
+              hctx_step(&l0, i + 1, t) & hctx_step(&l1, i + 1, t) & hctx_step(&l2, i + 1, t) &
+              hctx_step(&l3, i + 1, t)))
+            return 0;
+    }
+    hctx_lane rest[STRATA_HCTX_LANES] = {l0, l1, l2, l3};
+    for (int j = 0; j < STRATA_HCTX_LANES; j++)
+        if (!hctx_lane_finish(&rest[j], i, t)) return 0;
+    return 1;
 }

@@ -195,10 +195,14 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
 {
     uint16_t *far = sc->buf;
     uint8_t *cls = (uint8_t *)(sc->buf + sc->cap), *ctx = cls + sc->cap;
-    /* Size classes, then each symbol's context (both vectorized). */
+    /* Size classes, then each symbol's context (both vectorized); a lane's
+     * first two symbols see classes 0 before them. */
+    size_t lane[STRATA_HCTX_LANES + 1];
+    strata_hctx_lanes(n, lane);
     for (size_t i = 0; i < n; i++) cls[i] = (uint8_t)strata_hctx_class(sym[i]);
-    for (size_t i = 0; i < n; i++)
-        ctx[i] = (uint8_t)strata_hctx_context(i >= 2 ? cls[i - 2] : 0, i >= 1 ? cls[i - 1] : 0);
+    for (int j = 0; j < STRATA_HCTX_LANES; j++)
+        for (size_t i = lane[j]; i < lane[j + 1]; i++)
+            ctx[i] = (uint8_t)strata_hctx_context(i - lane[j] >= 2 ? cls[i - 2] : 0, i - lane[j] >= 1 ? cls[i - 1] : 0);
     /* Near counts per context, in two tables (see segment_table). */
     uint32_t near[2][STRATA_HCTX_COUNT][NEAR + 1];
     memset(near, 0, sizeof near);
@@ -215,16 +219,26 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
     }
     for (size_t i = 0; all && i < n; i++)
         if ((unsigned)sym[i] - NEAR_LO >= NEAR) far[at[ctx[i]]++] = sym[i];
-    uint64_t bits = 0;
     for (int c = 0; c < STRATA_HCTX_COUNT; c++) {
         unsigned lo = NEAR_LO, hi = NEAR_LO + NEAR - 1;
         size_t used = nfar[c];
         for (int d = 0; d < NEAR; d++) used += near[0][c][d] += near[1][c][d];
         if (!used) { strata_buf_put_varint(out, 0); continue; }
         count_far(far + at[c] - nfar[c], nfar[c], &sc->h, &lo, &hi);
-        bits += put_table(table_from_counts(near[0][c], lo, hi, &sc->h), &sc->h, sc->code + ((size_t)c << 16), out);
+        put_table(table_from_counts(near[0][c], lo, hi, &sc->h), &sc->h, sc->code + ((size_t)c << 16), out);
     }
-    return put_bits(sym, ctx, n, sc->code, bits, out);
+    /* The lanes' byte sizes (but the last's), then their bits. */
+    const size_t sizes = out->size;
+    uint8_t zero[4 * (STRATA_HCTX_LANES - 1)] = {0};
+    strata_buf_append(out, zero, sizeof zero);
+    for (int j = 0; j < STRATA_HCTX_LANES; j++) {
+        const size_t start = out->size;
+        uint64_t bits = 0;
+        for (size_t i = lane[j]; i < lane[j + 1]; i++) bits += sc->code[(size_t)ctx[i] << 16 | sym[i]] & 0xff;
+        if (!put_bits(sym + lane[j], ctx + lane[j], lane[j + 1] - lane[j], sc->code, bits, out)) return 0;
+        if (j < STRATA_HCTX_LANES - 1) strata_put_u32(out->data + sizes + 4 * j, (uint32_t)(out->size - start));
+    }
+    return !out->failed;
 }
 
 int strata_huffman_ctx_encode_segment(const uint16_t *sym, size_t n, size_t first,

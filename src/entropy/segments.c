@@ -99,8 +99,7 @@ const strata_segment_coder *strata_segment_coder_get(unsigned id)
                                                  strata_huffman_decode_segment,
                                                  strata_huffman_decode_segment2};
     static const strata_segment_coder huffman_ctx = {strata_huffman_ctx_encode_segment,
-                                                     strata_huffman_ctx_decode_segment,
-                                                     strata_huffman_ctx_decode_segment2};
+                                                     strata_huffman_ctx_decode_segment, NULL};
     static const strata_segment_coder range = {strata_range_encode_segment,
                                                strata_range_decode_segment, NULL};
     static const strata_segment_coder range_ctx = {strata_range3_encode_segment,

@@ -60,9 +60,6 @@ int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t siz
                                    uint16_t *const sym[2], const size_t n[2], size_t first,
                                    const strata_symbol_levels *lv, void **scratch);
 STRATA_DECLARE_SEGMENT_CODER(huffman_ctx)
-int strata_huffman_ctx_decode_segment2(const uint8_t *const src[2], const size_t size[2],
-                                       uint16_t *const sym[2], const size_t n[2], size_t first,
-                                       const strata_symbol_levels *lv, void **scratch);
 STRATA_DECLARE_SEGMENT_CODER(range)
 STRATA_DECLARE_SEGMENT_CODER(range3)
 STRATA_DECLARE_SEGMENT_CODER(range4)
