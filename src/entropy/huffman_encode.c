@@ -203,7 +203,7 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
     for (int j = 0; j < STRATA_HCTX_LANES; j++)
         for (size_t i = lane[j]; i < lane[j + 1]; i++)
             ctx[i] = (uint8_t)strata_hctx_context(i - lane[j] >= 2 ? cls[i - 2] : 0, i - lane[j] >= 1 ? cls[i - 1] : 0);
-    /* Near counts per context, in two tables (see segment_table). */
+    /* Near counts per context, in two tables (see segment_table; four were no faster). */
     uint32_t near[2][STRATA_HCTX_COUNT][NEAR + 1];
     memset(near, 0, sizeof near);
     for (size_t i = 0; i < n; i++) {
@@ -232,10 +232,10 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
     uint8_t zero[4 * (STRATA_HCTX_LANES - 1)] = {0};
     strata_buf_append(out, zero, sizeof zero);
     for (int j = 0; j < STRATA_HCTX_LANES; j++) {
-        const size_t start = out->size;
-        uint64_t bits = 0;
-        for (size_t i = lane[j]; i < lane[j + 1]; i++) bits += sc->code[(size_t)ctx[i] << 16 | sym[i]] & 0xff;
-        if (!put_bits(sym + lane[j], ctx + lane[j], lane[j + 1] - lane[j], sc->code, bits, out)) return 0;
+        const size_t start = out->size, count = lane[j + 1] - lane[j];
+        /* Room for the longest codes: reserved, not touched. */
+        if (!put_bits(sym + lane[j], ctx + lane[j], count, sc->code, (uint64_t)count * STRATA_HUFF_MAX_LEN, out))
+            return 0;
         if (j < STRATA_HCTX_LANES - 1) strata_put_u32(out->data + sizes + 4 * j, (uint32_t)(out->size - start));
     }
     return !out->failed;
