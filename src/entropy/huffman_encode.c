@@ -200,9 +200,12 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
     size_t lane[STRATA_HCTX_LANES + 1];
     strata_hctx_lanes(n, lane);
     for (size_t i = 0; i < n; i++) cls[i] = (uint8_t)strata_hctx_class(sym[i]);
-    for (int j = 0; j < STRATA_HCTX_LANES; j++)
-        for (size_t i = lane[j]; i < lane[j + 1]; i++)
-            ctx[i] = (uint8_t)strata_hctx_context(i - lane[j] >= 2 ? cls[i - 2] : 0, i - lane[j] >= 1 ? cls[i - 1] : 0);
+    for (int j = 0; j < STRATA_HCTX_LANES; j++) {
+        const size_t s = lane[j], e = lane[j + 1];
+        if (e > s) ctx[s] = (uint8_t)strata_hctx_context(0, 0);
+        if (e > s + 1) ctx[s + 1] = (uint8_t)strata_hctx_context(0, cls[s]);
+        for (size_t i = s + 2; i < e; i++) ctx[i] = (uint8_t)strata_hctx_context(cls[i - 2], cls[i - 1]);
+    }
     /* Near counts per context, in two tables (see segment_table; four were no faster). */
     uint32_t near[2][STRATA_HCTX_COUNT][NEAR + 1];
     memset(near, 0, sizeof near);
