@@ -9,9 +9,11 @@
  * are renamed so they do not collide with the copies in libstrata. */
 #define strata_huffman_encode_segment strata_gx_ref_encode_segment_unused_
 #define strata_huffman_ctx_encode_segment strata_gx_ref_ctx_encode_segment_unused_
+#define strata_huffman_ctx_release strata_gx_ref_ctx_release_unused_
 #include "../src/entropy/huffman_encode.c"
 #undef strata_huffman_encode_segment
 #undef strata_huffman_ctx_encode_segment
+#undef strata_huffman_ctx_release
 
 #include "gx_driver.h"
 

@@ -152,7 +152,8 @@ double tu_psnr(const strata_field *field, const void *orig, const void *recon);
  * 7 "f32_multiblock":  a 2-block container of 2 x (2^20 - 5) points (8 MB)
  * 8 "f32_3d_fill_wavelet": 3D f32 with fill, PSNR 70 dB, coded by the wavelet
  *                      method (aborts if the encoder chose another)
- * 9 "f32_3d_huffman_ctx": 3D f32, REL 1e-3, context Huffman coder (5) */
+ * 9 "f32_2d_bands_hctx": 2D f32 with noise in alternate eighths of each row,
+ *                      REL 1e-3, context Huffman coder (5) with context tables */
 #define TU_SAMPLE_COUNT 10
 typedef struct {
     const char *name;

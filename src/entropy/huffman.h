@@ -1,6 +1,7 @@
 /* huffman.h - canonical Huffman coding of 16-bit quantization codes
  * (format.md, "Huffman segments"): coder 1, one table per segment; coder 5,
- * one table per context, the context drawn from the two codes before. */
+ * one table per context, the context drawn from the two codes before (or
+ * coder 1's single table, where that is smaller). */
 #ifndef STRATA_HUFFMAN_H
 #define STRATA_HUFFMAN_H
 

@@ -380,8 +380,13 @@ int strata_huffman_ctx_decode_segment(const uint8_t *src, size_t size, uint16_t 
     (void)first; (void)lv;
     if (!*scratch) *scratch = malloc(sizeof(hctx_table));
     hctx_table *t = *scratch;
+    if (!t || size < 1 || src[0] > 1) return 0;
+    if (src[0] == 0) { /* one table: coder 1's segment */
+        segment_state s;
+        return segment_begin(&s, src + 1, size - 1, sym, n, &t->parse) && segment_finish(&s);
+    }
     hctx_lane ln[STRATA_HCTX_LANES];
-    if (!t || !hctx_begin(ln, src, size, sym, n, t)) return 0;
+    if (!hctx_begin(ln, src + 1, size - 1, sym, n, t)) return 0;
     /* The lanes in step while the last (the shortest) has codes left, as four
      * named variables whose address never leaves this function, so their
      * state stays in registers; each lookup waits only on the one before it in

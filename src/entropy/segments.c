@@ -20,7 +20,8 @@ strata_status strata_segments_encode(const strata_segment_coder *c, const uint16
             size_t lo = (size_t)i * seg_len, n = count - lo < seg_len ? count - lo : seg_len;
             if (!c->encode(sym + lo, n, lo, lv, &scratch, &segs[i]) || segs[i].failed) failed = 1;
         }
-        free(scratch);
+        if (c->release) c->release(scratch);
+        else free(scratch);
     }
     uint8_t head[16];
     strata_put_u64(head, count);
@@ -95,17 +96,18 @@ strata_status strata_segments_decode(const strata_segment_coder *c, const uint8_
 
 const strata_segment_coder *strata_segment_coder_get(unsigned id)
 {
-    static const strata_segment_coder huffman = {strata_huffman_encode_segment,
-                                                 strata_huffman_decode_segment,
-                                                 strata_huffman_decode_segment2};
-    static const strata_segment_coder huffman_ctx = {strata_huffman_ctx_encode_segment,
-                                                     strata_huffman_ctx_decode_segment, NULL};
-    static const strata_segment_coder range = {strata_range_encode_segment,
-                                               strata_range_decode_segment, NULL};
-    static const strata_segment_coder range_ctx = {strata_range3_encode_segment,
-                                                   strata_range3_decode_segment, NULL};
-    static const strata_segment_coder range_bands = {strata_range4_encode_segment,
-                                                     strata_range4_decode_segment, NULL};
+    static const strata_segment_coder huffman = {.encode = strata_huffman_encode_segment,
+                                                 .decode = strata_huffman_decode_segment,
+                                                 .decode2 = strata_huffman_decode_segment2};
+    static const strata_segment_coder huffman_ctx = {.encode = strata_huffman_ctx_encode_segment,
+                                                     .decode = strata_huffman_ctx_decode_segment,
+                                                     .release = strata_huffman_ctx_release};
+    static const strata_segment_coder range = {.encode = strata_range_encode_segment,
+                                               .decode = strata_range_decode_segment};
+    static const strata_segment_coder range_ctx = {.encode = strata_range3_encode_segment,
+                                                   .decode = strata_range3_decode_segment};
+    static const strata_segment_coder range_bands = {.encode = strata_range4_encode_segment,
+                                                     .decode = strata_range4_decode_segment};
     return id == STRATA_CODER_HUFFMAN ? &huffman : id == STRATA_CODER_RANGE ? &range
          : id == STRATA_CODER_RANGE_CTX ? &range_ctx : id == STRATA_CODER_RANGE_BANDS ? &range_bands
          : id == STRATA_CODER_HUFFMAN_CTX ? &huffman_ctx : NULL;

@@ -25,7 +25,7 @@ typedef struct {
 } strata_symbol_levels;
 
 /* `scratch` is per thread: a coder allocates it on first use (malloc) and the
- * driver frees it. */
+ * driver frees it (with `release` where the coder has one). */
 typedef struct {
     /* Codes sym[0..n), the symbols at positions first..first+n of the sequence. */
     int (*encode)(const uint16_t *sym, size_t n, size_t first, const strata_symbol_levels *lv,
@@ -37,6 +37,8 @@ typedef struct {
      * (what one decode of each does; NULL if the coder has no such path). */
     int (*decode2)(const uint8_t *const src[2], const size_t size[2], uint16_t *const sym[2],
                    const size_t n[2], size_t first, const strata_symbol_levels *lv, void **scratch);
+    /* Optional: frees an encoder's scratch that holds allocations of its own. */
+    void (*release)(void *scratch);
 } strata_segment_coder;
 
 strata_status strata_segments_encode(const strata_segment_coder *c, const uint16_t *sym,
@@ -60,6 +62,7 @@ int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t siz
                                    uint16_t *const sym[2], const size_t n[2], size_t first,
                                    const strata_symbol_levels *lv, void **scratch);
 STRATA_DECLARE_SEGMENT_CODER(huffman_ctx)
+void strata_huffman_ctx_release(void *scratch);
 STRATA_DECLARE_SEGMENT_CODER(range)
 STRATA_DECLARE_SEGMENT_CODER(range3)
 STRATA_DECLARE_SEGMENT_CODER(range4)

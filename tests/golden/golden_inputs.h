@@ -53,8 +53,11 @@ static const golden_case golden_cases[] = {
      STRATA_CODER_DEFAULT, 0},
     /* Added with coder 5 (Huffman with a table per context); the streams above
      * are unchanged. */
-    {"f32_2d_fill_hctx", "as f32_2d_fill at REL 1e-4, Huffman coder with context tables", STRATA_FLOAT32, 2,
-     {48, 64}, STRATA_MODE_REL, 1e-4, 1, STRATA_CODER_HUFFMAN_CTX, 0},
+    {"f32_2d_fill_hctx", "as f32_2d_fill at REL 1e-4, context Huffman coder (its segment: one table)",
+     STRATA_FLOAT32, 2, {48, 64}, STRATA_MODE_REL, 1e-4, 1, STRATA_CODER_HUFFMAN_CTX, 0},
+    {"f32_2d_bands_hctx", "2D f32 128x256: bumps + noise of amplitude 5e-3 and 1e-4 in alternate eighths of "
+     "each row, REL 1e-3, context Huffman coder (its segment: context tables)", STRATA_FLOAT32, 2, {128, 256},
+     STRATA_MODE_REL, 1e-3, 5, STRATA_CODER_HUFFMAN_CTX, 0},
 };
 #define GOLDEN_CASE_COUNT (sizeof golden_cases / sizeof golden_cases[0])
 #define GOLDEN_FILL (-1e34)
@@ -91,6 +94,8 @@ static inline double golden_value(const golden_case *gc, size_t ci, size_t i, co
         if (a * a + 0.5 * b * b - 0.2 * a * b > 0.3) return GOLDEN_FILL;
         return 20.0 * v + 1e-3 * golden_noise(ci, i);
     }
+    case 5: /* noise whose size the codes before a code tell: coder 5's contexts */
+        return v + ((size_t)(x[3] * 8.0) % 2 ? 5e-3 : 1e-4) * golden_noise(ci, i);
     case 3:
         if (i % 13 == 4) return (i / 13) % 3 == 0 ? (double)NAN : (i / 13) % 3 == 1 ? (double)INFINITY : -(double)INFINITY;
         return v;
