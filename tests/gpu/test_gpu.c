@@ -119,8 +119,10 @@ static void check_field(const char *label, const strata_field *f, const void *da
         const int rc = (int)host_coders[c];
         p.coder = host_coders[c];
         TU_EXPECT_STATUS(strata_compress(f, data, &p, rng, cap, &nrng), STRATA_OK, "%s: cpu coder %d", label, rc);
-        TU_EXPECT_STATUS(strata_decompress(rng, nrng, out_cpu, raw, 0, NULL), STRATA_OK, "%s: cpu decode coder %d",
+        strata_stream_info hinfo;
+        TU_EXPECT_STATUS(strata_decompress(rng, nrng, out_cpu, raw, 0, &hinfo), STRATA_OK, "%s: cpu decode coder %d",
                          label, rc);
+        tu_check_points(f, data, out_cpu, hinfo.method != 1, hinfo.abs_bound, label, NULL);
         TU_EXPECT_STATUS(strata_gpu_decompress(rng, nrng, out_gpu, raw, 0, NULL, NULL), STRATA_OK,
                          "%s: gpu decode coder %d", label, rc);
         TU_EXPECT(memcmp(out_cpu, out_gpu, raw) == 0, "%s: GPU reconstruction of a coder %d stream differs", label, rc);
