@@ -63,15 +63,13 @@ static int strata_pass_geom_md_init(strata_pass_geom *pg, const strata_grid *g, 
     return pg->rows != 0 && pg->cnt[3] != 0;
 }
 
-/* Row o of a pass: its coordinates along dimensions 0-2 in c, and the index of
- * its element at c3 = 0. */
-static inline size_t strata_pass_row(const strata_grid *g, const strata_pass_geom *pg, size_t o,
-                                     size_t c[3])
+/* Row o of a pass: its coordinates along dimensions 0-2 (for the plan's
+ * sample of rows; a whole pass walks them without dividing). */
+static inline void strata_pass_row(const strata_pass_geom *pg, size_t o, size_t c[3])
 {
     c[2] = pg->start[2] + (o % pg->cnt[2]) * pg->step[2];
     c[1] = pg->start[1] + ((o / pg->cnt[2]) % pg->cnt[1]) * pg->step[1];
     c[0] = pg->start[0] + (o / (pg->cnt[2] * pg->cnt[1])) * pg->step[0];
-    return c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
 }
 #endif
 
@@ -230,12 +228,12 @@ STRATA_INLINE void FN(row_md_points)(const int op, const int masked, FN(interp_s
         else FN(row_md_points)(op, masked, st, &r, N, ALONG, 0, base, ci, dci, s, g->n[3]);      \
         break;
 
-/* One row of a multi-dimensional pass, along dimension 3. */
+/* One row of a multi-dimensional pass, along dimension 3; c: its coordinates
+ * along dimensions 0-2. */
 STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *st,
-                              const strata_grid *g, const strata_pass_geom *pg, size_t o)
+                              const strata_grid *g, const strata_pass_geom *pg, const size_t c[3])
 {
-    size_t c[3];
-    const size_t base = strata_pass_row(g, pg, o, c), s = pg->s;
+    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2], s = pg->s;
     FN(md_row) r;
     r.n = 0;
     r.along = (pg->odd >> 3) & 1;
@@ -324,12 +322,12 @@ STRATA_INLINE void FN(row_span)(const int op, const int masked, FN(interp_state)
     }
 }
 
-/* One row of a pass: row `o` of the outer dims (0..2), along dimension 3. */
+/* One row of a pass, along dimension 3; c: its coordinates along dimensions 0-2. */
 STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
-                           const strata_grid *g, const strata_pass_geom *pg, size_t o)
+                           const strata_grid *g, const strata_pass_geom *pg, const size_t c[3])
 {
-    size_t c[3];
-    const size_t base = strata_pass_row(g, pg, o, c), s = pg->s, n3 = g->n[3];
+    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2], s = pg->s,
+                 n3 = g->n[3];
     size_t ci, dci;
     FN(row_codes)(masked, g, pg, c, base, &ci, &dci);
     if (pg->k == 3) {
@@ -366,16 +364,23 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
 STRATA_INLINE void FN(pass)(const int op, const int masked, const FN(interp_state) *proto,
                             const strata_grid *g, const strata_pass_geom *pg, int threads)
 {
-    const long long rows = (long long)pg->rows;
+    const long long n0 = (long long)pg->cnt[0], n1 = (long long)pg->cnt[1],
+                    n2 = (long long)pg->cnt[2];
     const int par = threads > 1 && pg->rows * pg->cnt[3] >= 16384;
     #pragma omp parallel num_threads(threads) if (par)
     {
         FN(interp_state) st = *proto;
-        #pragma omp for schedule(static)
-        for (long long o = 0; o < rows; o++) {
-            if (pg->k < 0) FN(row_md)(op, masked, &st, g, pg, (size_t)o);
-            else FN(row)(op, masked, &st, g, pg, (size_t)o);
-        }
+        /* Collapsed, the loop divides once per thread, not per row. */
+        #pragma omp for schedule(static) collapse(3)
+        for (long long i0 = 0; i0 < n0; i0++)
+            for (long long i1 = 0; i1 < n1; i1++)
+                for (long long i2 = 0; i2 < n2; i2++) {
+                    const size_t c[3] = {pg->start[0] + (size_t)i0 * pg->step[0],
+                                         pg->start[1] + (size_t)i1 * pg->step[1],
+                                         pg->start[2] + (size_t)i2 * pg->step[2]};
+                    if (pg->k < 0) FN(row_md)(op, masked, &st, g, pg, c);
+                    else FN(row)(op, masked, &st, g, pg, c);
+                }
     }
 }
 
@@ -423,12 +428,14 @@ static void FN(estimate_pass)(const strata_grid *g, const T *v, const uint8_t *m
         st.v = (T *)v; /* OP_ESTIMATE only reads */
         st.mask = mask;
         st.inv_step = inv_step;
+        size_t c[3];
+        strata_pass_row(pg, o, c);
         if (pg->k < 0) {
-            if (mask) FN(row_md)(OP_ESTIMATE, 1, &st, g, pg, o);
-            else FN(row_md)(OP_ESTIMATE, 0, &st, g, pg, o);
+            if (mask) FN(row_md)(OP_ESTIMATE, 1, &st, g, pg, c);
+            else FN(row_md)(OP_ESTIMATE, 0, &st, g, pg, c);
         } else {
-            if (mask) FN(row)(OP_ESTIMATE, 1, &st, g, pg, o);
-            else FN(row)(OP_ESTIMATE, 0, &st, g, pg, o);
+            if (mask) FN(row)(OP_ESTIMATE, 1, &st, g, pg, c);
+            else FN(row)(OP_ESTIMATE, 0, &st, g, pg, c);
         }
         sum[0] += st.err[0];
         sum[1] += st.err[1];

@@ -41,16 +41,23 @@ typedef struct {
  * Only [lo, hi] of hist is cleared and scanned. */
 enum { NEAR = 256, NEAR_LO = STRATA_QUANT_RADIUS - NEAR / 2 };
 
+/* Whether any of sym[0..16) is far. Far symbols are rare: blocks of 16 are
+ * tested at once (a constant count: the loop vectorizes). */
+static inline int any_far16(const uint16_t *sym)
+{
+    unsigned any = 0;
+    for (int j = 0; j < 16; j++) any |= (unsigned)sym[j] - NEAR_LO >= NEAR;
+    return any != 0;
+}
+
 /* Counts the far symbols of sym[0..n) into sc->hist, widening [*lo, *hi] and
- * clearing what it adds. Far symbols are rare: blocks of 16 are tested at once
- * (vectorized). */
+ * clearing what it adds. */
 static void count_far(const uint16_t *sym, size_t n, huff_scratch *sc, unsigned *lo, unsigned *hi)
 {
     for (size_t i = 0; i < n; i += 16) {
         const size_t e = n - i < 16 ? n : i + 16;
-        unsigned any = 0;
-        for (size_t j = i; j < e; j++) any |= (unsigned)sym[j] - NEAR_LO >= NEAR;
-        for (size_t j = i; any && j < e; j++) {
+        if (e == i + 16 && !any_far16(sym + i)) continue;
+        for (size_t j = i; j < e; j++) {
             const unsigned s = sym[j];
             if (s - NEAR_LO < NEAR) continue;
             if (s < *lo) { memset(sc->hist + s, 0, (*lo - s) * sizeof *sc->hist); *lo = s; }
@@ -207,13 +214,23 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
         if (e > s + 1) ctx[s + 1] = (uint8_t)strata_hctx_context(0, cls[s]);
         for (size_t i = s + 2; i < e; i++) ctx[i] = (uint8_t)strata_hctx_context(cls[i - 2], cls[i - 1]);
     }
-    /* Near counts per context, in two tables (see segment_table; four were no faster). */
+    /* Near counts per context, in two tables (see segment_table; four were no
+     * faster), through each symbol's counter index, computed first (vectorized)
+     * into far[], which is filled only after. */
     uint32_t near[2][STRATA_HCTX_COUNT][NEAR + 1];
     memset(near, 0, sizeof near);
+    uint16_t *at_count = far;
     for (size_t i = 0; i < n; i++) {
         const unsigned d = (unsigned)sym[i] - NEAR_LO;
-        near[i & 1][ctx[i]][d < NEAR ? d : NEAR]++;
+        at_count[i] = (uint16_t)(ctx[i] * (NEAR + 1) + (d < NEAR ? d : NEAR));
     }
+    uint32_t *near0 = near[0][0], *near1 = near[1][0];
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        near0[at_count[i]]++;
+        near1[at_count[i + 1]]++;
+    }
+    if (i < n) near0[at_count[i]]++;
     /* The far symbols, grouped by context. */
     size_t at[STRATA_HCTX_COUNT], nfar[STRATA_HCTX_COUNT], all = 0;
     for (int c = 0; c < STRATA_HCTX_COUNT; c++) {
@@ -221,8 +238,12 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
         at[c] = all;
         all += nfar[c];
     }
-    for (size_t i = 0; all && i < n; i++)
-        if ((unsigned)sym[i] - NEAR_LO >= NEAR) far[at[ctx[i]]++] = sym[i];
+    for (size_t b = 0; all && b < n; b += 16) { /* blocks tested at once, as in count_far */
+        const size_t e = n - b < 16 ? n : b + 16;
+        if (e == b + 16 && !any_far16(sym + b)) continue;
+        for (size_t j = b; j < e; j++)
+            if ((unsigned)sym[j] - NEAR_LO >= NEAR) far[at[ctx[j]]++] = sym[j];
+    }
     /* The context tables, aside: the segment may do better with one. */
     strata_buf *tables = &sc->tables;
     tables->size = 0;

@@ -22,7 +22,10 @@ static inline double fabsf64(double v) { return fabs(v); }
                  reduction(min : lo) reduction(max : hi) reduction(+ : specials)")       \
         {                                                                                \
             T lo_l[STRATA_SCAN_LANES], hi_l[STRATA_SCAN_LANES];                          \
-            for (int k = 0; k < STRATA_SCAN_LANES; k++) { lo_l[k] = inf; hi_l[k] = -inf; } \
+            /* 32-bit lane counts (a 64-bit sum per point would widen every lane); \
+             * flushed before they could wrap. */                                        \
+            uint32_t sp_l[STRATA_SCAN_LANES];                                            \
+            for (int k = 0; k < STRATA_SCAN_LANES; k++) { lo_l[k] = inf; hi_l[k] = -inf; sp_l[k] = 0; } \
             size_t sp = 0;                                                               \
             _Pragma("omp for schedule(static)")                                          \
             for (long long b = 0; b < blocks; b++) {                                     \
@@ -30,12 +33,15 @@ static inline double fabsf64(double v) { return fabs(v); }
                 memcpy(v, x + (size_t)b * sizeof v, sizeof v);                           \
                 for (int k = 0; k < STRATA_SCAN_LANES; k++) {                            \
                     const int special = (fabs##SFX(v[k]) < inf ? 0 : 1) | (has_fill & (v[k] == fill)); \
-                    sp += (size_t)special;                                               \
+                    sp_l[k] += (uint32_t)special;                                        \
                     const T vl = special ? inf : v[k], vh = special ? -inf : v[k];       \
                     lo_l[k] = vl < lo_l[k] ? vl : lo_l[k];                               \
                     hi_l[k] = vh > hi_l[k] ? vh : hi_l[k];                               \
                 }                                                                        \
+                if ((b & 0xffffff) == 0xffffff)                                          \
+                    for (int k = 0; k < STRATA_SCAN_LANES; k++) { sp += sp_l[k]; sp_l[k] = 0; } \
             }                                                                            \
+            for (int k = 0; k < STRATA_SCAN_LANES; k++) sp += sp_l[k];                   \
             for (int k = 0; k < STRATA_SCAN_LANES; k++) {                                \
                 lo = (double)lo_l[k] < lo ? (double)lo_l[k] : lo;                        \
                 hi = (double)hi_l[k] > hi ? (double)hi_l[k] : hi;                        \
