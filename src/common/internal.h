@@ -31,6 +31,17 @@
 #  define STRATA_UNLIKELY(x) (x)
 #endif
 
+/* Hot loops built twice on x86-64 Linux, AVX2 and the baseline, picked at load
+ * time (an ifunc). Only where vector results round like scalar ones (adds,
+ * multiplies, conversions, min/max; no FMA: -ffp-contract=off), so the bytes
+ * do not depend on which version runs. clang resolves clones only within
+ * their translation unit: call them from there. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && !defined(STRATA_NO_CLONES)
+#  define STRATA_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#  define STRATA_CLONES
+#endif
+
 /* Multiplication that reports overflow instead of wrapping (sizes from streams). */
 static inline int strata_mul_overflows(size_t a, size_t b, size_t *out)
 {

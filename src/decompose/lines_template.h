@@ -217,7 +217,7 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
 
 /* One instantiation per form, built once per target (lines.c). codes: written
  * when encoding, read when decoding, NULL for the estimate. */
-static STRATA_LINE_CLONES void FN(line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
+static STRATA_CLONES void FN(line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
                                         int on_row, size_t n, uint16_t *codes, ptrdiff_t cs,
                                         const double p[4], double cost[2])
 {
