@@ -45,8 +45,10 @@ enum { NEAR = 256, NEAR_LO = STRATA_QUANT_RADIUS - NEAR / 2 };
  * tested at once (a constant count: the loop vectorizes). */
 static inline int any_far16(const uint16_t *sym)
 {
-    unsigned any = 0;
-    for (int j = 0; j < 16; j++) any |= (unsigned)sym[j] - NEAR_LO >= NEAR;
+    /* In 16-bit lanes: s is far when (s - NEAR_LO) mod 2^16 has bits above 8. */
+    _Static_assert(NEAR == 256, "far test by shifting");
+    uint16_t any = 0;
+    for (int j = 0; j < 16; j++) any |= (uint16_t)((uint16_t)(sym[j] - NEAR_LO) >> 8);
     return any != 0;
 }
 
