@@ -320,6 +320,21 @@ static inline void hctx_refill(hctx_lane *l)
     l->win = w << (l->pos & 7);
 }
 
+/* A refill that needs no check: the caller knows 8 bytes remain. */
+static inline void hctx_refill_fast(hctx_lane *l)
+{
+    l->win = strata_get_be64(l->src + (l->pos >> 3)) << (l->pos & 7);
+}
+
+/* How many more refill-and-two-codes steps the lane can take before a refill
+ * could read past its end (each step consumes at most 2 * STRATA_HUFF_MAX_LEN
+ * bits). */
+static inline size_t hctx_safe_steps(const hctx_lane *l)
+{
+    if (l->size < 8 || l->pos > (l->size - 8) * 8) return 0;
+    return ((l->size - 8) * 8 - l->pos) / (2 * STRATA_HUFF_MAX_LEN) + 1;
+}
+
 /* Decodes code i of a lane; its window holds at least STRATA_HUFF_MAX_LEN bits. */
 static inline __attribute__((always_inline)) int hctx_step(hctx_lane *l, size_t i, const hctx_table *t)
 {
@@ -394,16 +409,30 @@ int strata_huffman_ctx_decode_segment(const uint8_t *src, size_t size, uint16_t 
     _Static_assert(STRATA_HCTX_LANES == 4, "the loop below names four lanes");
     hctx_lane l0 = ln[0], l1 = ln[1], l2 = ln[2], l3 = ln[3];
     size_t i = 0;
-    for (; i + 2 <= l3.n; i += 2) {
-        hctx_refill(&l0);
-        hctx_refill(&l1);
-        hctx_refill(&l2);
-        hctx_refill(&l3);
-        if (!(hctx_step(&l0, i, t) & hctx_step(&l1, i, t) & hctx_step(&l2, i, t) & hctx_step(&l3, i, t) &
-              hctx_step(&l0, i + 1, t) & hctx_step(&l1, i + 1, t) & hctx_step(&l2, i + 1, t) &
-              hctx_step(&l3, i + 1, t)))
-            return 0;
+#define STRATA_HCTX_STEPS(REFILL)                                                                \
+    do {                                                                                         \
+        REFILL(&l0);                                                                             \
+        REFILL(&l1);                                                                             \
+        REFILL(&l2);                                                                             \
+        REFILL(&l3);                                                                             \
+        if (!(hctx_step(&l0, i, t) & hctx_step(&l1, i, t) & hctx_step(&l2, i, t) &               \
+              hctx_step(&l3, i, t) & hctx_step(&l0, i + 1, t) & hctx_step(&l1, i + 1, t) &       \
+              hctx_step(&l2, i + 1, t) & hctx_step(&l3, i + 1, t)))                              \
+            return 0;                                                                            \
+    } while (0)
+    /* Runs of steps that no lane's end can reach read without a bounds check. */
+    for (;;) {
+        size_t safe = hctx_safe_steps(&l0), s1 = hctx_safe_steps(&l1), s2 = hctx_safe_steps(&l2),
+               s3 = hctx_safe_steps(&l3), left = (l3.n - i) / 2;
+        safe = safe < s1 ? safe : s1;
+        safe = safe < s2 ? safe : s2;
+        safe = safe < s3 ? safe : s3;
+        safe = safe < left ? safe : left;
+        if (safe < 8) break;
+        for (const size_t end = i + 2 * safe; i < end; i += 2) STRATA_HCTX_STEPS(hctx_refill_fast);
     }
+    for (; i + 2 <= l3.n; i += 2) STRATA_HCTX_STEPS(hctx_refill);
+#undef STRATA_HCTX_STEPS
     hctx_lane rest[STRATA_HCTX_LANES] = {l0, l1, l2, l3};
     for (int j = 0; j < STRATA_HCTX_LANES; j++)
         if (!hctx_lane_finish(&rest[j], i, t)) return 0;
