@@ -19,29 +19,43 @@ static inline void strata_put_f64(uint8_t *p, double d)
 {
     uint64_t v; memcpy(&v, &d, 8); strata_put_u64(p, v);
 }
+/* On little-endian GCC and clang, the loads and stores of whole words are one
+ * instruction each (and a bswap for big-endian ones): the byte loops are not
+ * always recognized as one, and the checksum and the Huffman bit readers and
+ * writers run on them. */
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#  define STRATA_WORDS_LE 1
+#else
+#  define STRATA_WORDS_LE 0
+#endif
 static inline uint16_t strata_get_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline uint32_t strata_get_u32(const uint8_t *p)
 {
     uint32_t v = 0;
+    if (STRATA_WORDS_LE) { memcpy(&v, p, 4); return v; }
     for (int i = 3; i >= 0; i--) v = (v << 8) | p[i];
     return v;
 }
 static inline uint64_t strata_get_u64(const uint8_t *p)
 {
     uint64_t v = 0;
+    if (STRATA_WORDS_LE) { memcpy(&v, p, 8); return v; }
     for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
     return v;
 }
 /* Big-endian 64-bit words: the bit readers and writers of MSB-first codes. */
 static inline void strata_put_be64(uint8_t *p, uint64_t v)
 {
+#if STRATA_WORDS_LE
+    v = __builtin_bswap64(v);
+    memcpy(p, &v, 8);
+#else
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
+#endif
 }
 static inline uint64_t strata_get_be64(const uint8_t *p)
 {
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* One load and a bswap: the byte loop is not always recognized as one, and
-     * the Huffman decoders refill from here on their serial path. */
+#if STRATA_WORDS_LE
     uint64_t v;
     memcpy(&v, p, 8);
     return __builtin_bswap64(v);
