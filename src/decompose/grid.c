@@ -64,6 +64,14 @@ int strata_codes_scatter(const strata_grid *g, const uint16_t *in, size_t count,
     return k == count;
 }
 
+/* Whether codes[0..n) holds a 0 (rare): no branch, so it vectorizes. */
+static STRATA_CLONES int any_zero(const uint16_t *codes, size_t n)
+{
+    uint16_t least = UINT16_MAX; /* a 16-bit min: the narrowest vector reduction */
+    for (size_t p = 0; p < n; p++) least = codes[p] < least ? codes[p] : least;
+    return least == 0;
+}
+
 size_t strata_unpred_bits(const strata_grid *g, const uint16_t *codes, const uint8_t *mask,
                           uint8_t *bits, int threads)
 {
@@ -81,9 +89,7 @@ size_t strata_unpred_bits(const strata_grid *g, const uint16_t *codes, const uin
     #pragma omp parallel for schedule(static) reduction(+ : count) num_threads(threads) if (threads > 1 && blocks >= 64)
     for (long long b = 0; b < blocks; b++) {
         const size_t lo = (size_t)b * block, hi = lo + block < total ? lo + block : total;
-        int zero = 0;
-        for (size_t p = lo; p < hi; p++) zero |= codes[p] == 0;
-        if (!zero) continue;
+        if (!any_zero(codes + lo, hi - lo)) continue;
         for (size_t p = lo; p < hi; p++) {
             if (codes[p]) continue;
             uint64_t c[4];
