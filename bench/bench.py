@@ -422,6 +422,19 @@ def run_peer(tool, field, eb, repeat):
     return r
 
 
+def floor_rounds(r, runs, more):
+    """More rounds of the runs the speed floor compares, one tool after another
+    in each, keeping each tool's fastest compression and decompression: a slow
+    spell of the shared machine then falls on every tool, not on one."""
+    for _ in range(more):
+        for key, run in runs.items():
+            n = run()
+            if "error" in n or "error" in r.get(key, {"error": 1}):
+                continue
+            for k in ("compress_mbps", "decompress_mbps"):
+                r[key][k] = max(r[key][k], n[k])
+
+
 # ---- peers.md ---------------------------------------------------------------------
 
 def peer_rows(path):
@@ -629,7 +642,9 @@ def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta, vs_sper
             peer_speeds.get(f.name, "-")))
     w("")
     w("Issue #5's single-thread floor, compress / decompress: Strata's MB/s over 2x SZ3's and "
-      "over ZFP's (at least 1.00 meets it), with the ratio each coder reaches:")
+      "over ZFP's (at least 1.00 meets it), with the ratio each coder reaches. Every tool's runs "
+      "on these fields (the table above too) came in %d interleaved rounds, and each keeps its "
+      "best, so that a slow spell of the shared machine falls on all of them:" % meta.get("rounds", 1))
     w("")
     w("| field | coder | ratio | / (2 x sz3) | / zfp |")
     w("|---|---|---:|---:|---:|")
@@ -785,8 +800,9 @@ def machine_header(meta):
         "- SZ3: %s" % meta["sz3_version"],
         "- ZFP: %s" % meta["zfp_version"],
         "- Python %s, numpy %s" % (platform.python_version(), np.__version__),
-        "- repeat: best of %d runs; total wall time %.0f s; load average (1 min) %s at the "
-        "start, %s at the end%s" % (meta["repeat"], meta["wall"], meta["load_start"], meta["load_end"],
+        "- repeat: best of %d runs (the speed floor's: of %d interleaved rounds of them); total "
+        "wall time %.0f s; load average (1 min) %s at the "
+        "start, %s at the end%s" % (meta["repeat"], meta["rounds"], meta["wall"], meta["load_start"], meta["load_end"],
                                     "; OMP_WAIT_POLICY=" + os.environ["OMP_WAIT_POLICY"]
                                     if os.environ.get("OMP_WAIT_POLICY") else ""),
     ]
@@ -800,6 +816,8 @@ def main():
     p.add_argument("--verifier", default=None, help="verify_bound.py (default: DATA/../tools/)")
     p.add_argument("--quick", action="store_true", help="rel 1e-3 only, repeat 1")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=3,
+                   help="interleaved rounds of the speed floor's runs (three largest fields, rel 1e-3)")
     p.add_argument("--rel", type=float, action="append", help="bounds to run (default 1e-2 1e-3 1e-4)")
     p.add_argument("--only", action="append", help="fields whose name contains this")
     p.add_argument("--sz3", choices=("pysz", "hdf5plugin"), help="force one SZ3 path")
@@ -818,6 +836,7 @@ def main():
     verifier = a.verifier or os.path.join(data, "..", "tools", "verify_bound.py")
     rels = tuple(a.rel) if a.rel else ((1e-3,) if a.quick else RELS)
     repeat = 1 if a.quick else a.repeat
+    rounds = 1 if a.quick else max(1, a.rounds)
     fields = load_fields(data)
     if a.only:
         fields = [f for f in fields if any(s in f.name for s in a.only)]
@@ -826,7 +845,7 @@ def main():
     sz3 = first_working((SZ3Pysz, SZ3Hdf5plugin), a.sz3)
     zfp = first_working((ZfpPy, ZfpCli), a.zfp)
     meta = {"load_start": loadavg(), "build_note": a.build_note, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "strata_version": strata.version(), "repeat": repeat, "build_type": a.build_type,
+            "strata_version": strata.version(), "repeat": repeat, "rounds": rounds, "build_type": a.build_type,
             "sz3_version": sz3.version() if sz3 else "not available",
             "zfp_version": zfp.version() if zfp else "not available"}
     peers, peer_speeds = read_peers(peers_md)
@@ -853,6 +872,14 @@ def main():
                 r["mem"] = strata.peak_memory(f, eb, f.fill, tmp)
                 r["sz3"] = run_peer(sz3, f, eb, repeat)
                 r["zfp"] = run_peer(zfp, f, eb, repeat)
+                if rel == srel and f.name in big:
+                    floor_rounds(r, {
+                        "strata1": lambda: strata.eval(f, eb, 1, repeat, f.fill),
+                        "strata2": lambda: strata.eval(f, eb, 2, repeat, f.fill),
+                        "huffman": lambda: strata.eval(f, eb, 1, repeat, f.fill, "huffman"),
+                        "huffman_ctx": lambda: strata.eval(f, eb, 1, repeat, f.fill, "huffman_ctx"),
+                        "sz3": lambda: run_peer(sz3, f, eb, repeat),
+                        "zfp": lambda: run_peer(zfp, f, eb, repeat)}, rounds - 1)
                 res[rel][f.name] = r
                 if f.fill is not None and f.name.startswith("ferret_levitus__TEMP"):
                     # Without --fill: eval times it and checks every point (land too);
