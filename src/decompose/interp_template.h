@@ -71,6 +71,12 @@ static inline void strata_pass_row(const strata_pass_geom *pg, size_t o, size_t 
     c[1] = pg->start[1] + ((o / pg->cnt[2]) % pg->cnt[1]) * pg->step[1];
     c[0] = pg->start[0] + (o / (pg->cnt[2] * pg->cnt[1])) * pg->step[0];
 }
+
+/* The index of the element at c3 = 0 of the row at c (dimensions 0-2). */
+static inline size_t strata_row_base(const strata_grid *g, const size_t c[3])
+{
+    return c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2];
+}
 #endif
 
 /* Mutable state a pass works on; err[] accumulates estimates (linear, cubic, or
@@ -233,7 +239,7 @@ STRATA_INLINE void FN(row_md_points)(const int op, const int masked, FN(interp_s
 STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *st,
                               const strata_grid *g, const strata_pass_geom *pg, const size_t c[3])
 {
-    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2], s = pg->s;
+    const size_t base = strata_row_base(g, c), s = pg->s;
     FN(md_row) r;
     r.n = 0;
     r.along = (pg->odd >> 3) & 1;
@@ -326,8 +332,7 @@ STRATA_INLINE void FN(row_span)(const int op, const int masked, FN(interp_state)
 STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
                            const strata_grid *g, const strata_pass_geom *pg, const size_t c[3])
 {
-    const size_t base = c[0] * g->st[0] + c[1] * g->st[1] + c[2] * g->st[2], s = pg->s,
-                 n3 = g->n[3];
+    const size_t base = strata_row_base(g, c), s = pg->s, n3 = g->n[3];
     size_t ci, dci;
     FN(row_codes)(masked, g, pg, c, base, &ci, &dci);
     if (pg->k == 3) {
