@@ -157,6 +157,16 @@ static strata_status gx_select_from_host(gx_ctx *cx, const uint32_t *d_bits, uin
     return st;
 }
 
+/* NaN at the special points of the decomposition's working values (gx_interp_args.mask). */
+static void gx_nan_specials(gx_ctx *cx, const uint32_t *d_mask, uint64_t n, size_t w, void *d_v)
+{
+    gx_select_args a;
+    memset(&a, 0, sizeof a);
+    a.bits = d_mask;
+    a.out = d_v;
+    (w == 4 ? strata_gx_run_gx_select_nan_4 : strata_gx_run_gx_select_nan_8)(cx, &a, (n + 31) / 32);
+}
+
 /* Rank structure of a bitmap: per word, the set bits before it. */
 static strata_status gx_bitmap_ranks(gx_ctx *cx, gx_mem *mem, const uint32_t *d_bits, uint64_t n,
                                      uint64_t **d_off, uint64_t *total)
@@ -683,6 +693,7 @@ static strata_status gx_encode_interp(gx_ctx *cx, const strata_field *f, const v
     a.v = gx_get(&mem, n * w);
     a.unpred_bits = (uint32_t *)gx_get_zero(&mem, words * 4);
     if (!a.sym || !a.v || !a.unpred_bits) goto done;
+    if (mask) gx_nan_specials(cx, mask, n, w, a.v);
     gx_decompose(cx, 0, f->dtype, &g, plan, &a);
     gx_drop(&mem, a.v);
     if ((st = gx_codes_encode_dev(cx, a.sym, nsym, &body, &body_size)) != STRATA_OK) goto done;
@@ -795,7 +806,7 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
     gx_mem mem = {cx, {0}, 0};
     strata_status st = STRATA_ERR_NOMEM;
     uint32_t *bits = NULL;
-    uint8_t *raw = NULL, *vals = NULL, *mbytes = NULL;
+    uint8_t *raw = NULL, *vals = NULL, *svals = NULL, *mbytes = NULL;
     uint16_t *hsym = NULL;
     uint64_t specials = 0;
     gx_interp_args a;
@@ -864,13 +875,9 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
     }
     a.v = out;
     if (a.mask) {
-        /* SPECIALS go to the masked points; their level-order ranks place the codes. */
-        st = STRATA_ERR_NOMEM;
-        if (!(vals = (uint8_t *)malloc(specials * w))) goto done;
-        if ((st = strata_section_load(&sec[STRATA_SEC_SPECIALS], vals, specials * w, threads)) != STRATA_OK) goto done;
-        if ((st = gx_select_from_host(cx, a.mask, n, vals, specials, w, out)) != STRATA_OK) goto done;
-        free(vals);
-        vals = NULL;
+        /* The level-order ranks of the masked points place the codes; SPECIALS go to
+         * them after the last pass. */
+        gx_nan_specials(cx, a.mask, n, w, out);
         uint32_t *lo_bits;
         uint64_t *lo_off;
         if ((st = gx_special_ranks(cx, &mem, &gg, n, a.mask, &lo_bits, &lo_off)) != STRATA_OK) goto done;
@@ -909,11 +916,17 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
         }
     }
     gx_decompose(cx, 1, f->dtype, &g, plan, &a);
+    if (a.mask) {
+        st = STRATA_ERR_NOMEM;
+        if (!(svals = (uint8_t *)malloc(specials * w))) goto done;
+        if ((st = strata_section_load(&sec[STRATA_SEC_SPECIALS], svals, specials * w, threads)) != STRATA_OK) goto done;
+        if ((st = gx_select_from_host(cx, a.mask, n, svals, specials, w, out)) != STRATA_OK) goto done;
+    }
     if (!dst_dev) strata_gx_to_host(cx, dst, out, n * w);
     else if (out != dst) strata_gx_copy(cx, dst, out, n * w);
     st = strata_gx_wait(cx);
 done:
-    free(bits); free(raw); free(vals); free(mbytes); free(hsym);
+    free(bits); free(raw); free(vals); free(svals); free(mbytes); free(hsym);
     gx_drop_all(&mem);
     return st;
 }

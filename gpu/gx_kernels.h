@@ -224,27 +224,47 @@ GX_HD void gx_select_count(const gx_select_args *a, uint64_t w)
     a->count[w] = gx_popc32(a->bits[w]);
 }
 
+#ifdef __CUDACC__
+#  define GX_UNROLL _Pragma("unroll")
+#else
+#  define GX_UNROLL _Pragma("GCC unroll 32")
+#endif
+
+/* A thread a bitmap word. Its 32 points are loaded first and stored after, every
+ * step unrolled: the loads are independent and in flight together. A loop over the
+ * set bits made a chain of 32 dependent round trips for a full word (a land
+ * mask), and a thread a point costs more than that in launched threads.
+ * gx_select_nan writes NaN to the selected points (see gx_interp_args.mask). */
 #define GX_DEFINE_SELECT(W, U)                                                          \
     GX_HD void gx_select_gather_##W(const gx_select_args *a, uint64_t w)                \
     {                                                                                   \
-        uint32_t b = a->bits[w];                                                        \
-        uint64_t k = a->off[w];                                                         \
-        while (b) {                                                                     \
-            const uint64_t i = (w << 5) + gx_ctz64(b);                                  \
-            ((U *)a->out)[k++] = ((const U *)a->in)[i];                                 \
-            b &= b - 1;                                                                 \
-        }                                                                               \
+        const uint32_t b = a->bits[w];                                                  \
+        if (!b) return;                                                                 \
+        const U *in = (const U *)a->in + (w << 5);                                      \
+        U *out = (U *)a->out + a->off[w], v[32];                                        \
+        GX_UNROLL for (int t = 0; t < 32; t++) v[t] = (b >> t) & 1u ? in[t] : 0;        \
+        unsigned k = 0;                                                                 \
+        GX_UNROLL for (int t = 0; t < 32; t++) if ((b >> t) & 1u) out[k++] = v[t];      \
     }                                                                                   \
     GX_HD void gx_select_scatter_##W(const gx_select_args *a, uint64_t w)               \
     {                                                                                   \
-        uint32_t b = a->bits[w];                                                        \
-        uint64_t k = a->off[w];                                                         \
-        while (b) {                                                                     \
-            const uint64_t i = (w << 5) + gx_ctz64(b);                                  \
-            ((U *)a->out)[i] = ((const U *)a->in)[k++];                                 \
-            b &= b - 1;                                                                 \
-        }                                                                               \
+        const uint32_t b = a->bits[w];                                                  \
+        if (!b) return;                                                                 \
+        const U *in = (const U *)a->in + a->off[w];                                     \
+        U *out = (U *)a->out + (w << 5), v[32];                                         \
+        unsigned k = 0;                                                                 \
+        GX_UNROLL for (int t = 0; t < 32; t++) v[t] = (b >> t) & 1u ? in[k++] : 0;      \
+        GX_UNROLL for (int t = 0; t < 32; t++) if ((b >> t) & 1u) out[t] = v[t];        \
+    }                                                                                   \
+    GX_HD void gx_select_nan_##W(const gx_select_args *a, uint64_t w)                   \
+    {                                                                                   \
+        const uint32_t b = a->bits[w];                                                  \
+        U *out = (U *)a->out + (w << 5);                                                \
+        GX_UNROLL for (int t = 0; t < 32; t++) if ((b >> t) & 1u) out[t] = GX_NAN_##W;  \
     }
+/* Quiet NaNs of each width, as integers (the copies move bit patterns). */
+#define GX_NAN_4 0x7fc00000u
+#define GX_NAN_8 0x7ff8000000000000ull
 GX_DEFINE_SELECT(4, uint32_t)
 GX_DEFINE_SELECT(8, uint64_t)
 #undef GX_DEFINE_SELECT
