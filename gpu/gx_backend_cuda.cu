@@ -166,8 +166,21 @@ __global__ void gx_k1(const __grid_constant__ A a, uint64_t n)
     for (uint64_t i = blockIdx.x * (uint64_t)blockDim.x + threadIdx.x; i < n; i += stride) F(&a, i);
 }
 
+/* Blocks of 256 threads an SM must hold for the 2D bodies (the decomposition's
+ * passes, bound by issuing instructions: more resident warps hide more latency);
+ * 0 leaves the register count to the compiler. */
+#ifndef GX_K2_MIN_BLOCKS
+#  define GX_K2_MIN_BLOCKS 5 /* H100, sim f32 rel 1e-3, GB/s compress/decompress: the
+                              * compiler's 56 registers 130/134; 5 (48) 137/142; 6 (40) 134/141 */
+#endif
+#if GX_K2_MIN_BLOCKS > 0
+#  define GX_K2_BOUNDS __launch_bounds__(256, GX_K2_MIN_BLOCKS)
+#else
+#  define GX_K2_BOUNDS
+#endif
+
 template <typename A, void (*F)(const A *, uint64_t, uint64_t)>
-__global__ void gx_k2(const __grid_constant__ A a, uint64_t rows, uint64_t cols)
+__global__ void GX_K2_BOUNDS gx_k2(const __grid_constant__ A a, uint64_t rows, uint64_t cols)
 {
     const uint64_t j = blockIdx.x * (uint64_t)blockDim.x + threadIdx.x;
     if (j >= cols) return;
@@ -186,6 +199,21 @@ static void gx_launch1(strata_gx_ctx *cx, const A *a, uint64_t n, const char *na
     if (grid > (1u << 20)) grid = 1u << 20;
     gx_mark(cx, name);
     gx_k1<A, F><<<(unsigned)grid, block, 0, cx->stream>>>(*a, n);
+    gx_check(cx, cudaGetLastError());
+    gx_mark(cx, NULL);
+}
+
+/* Long sequential bodies (GX_KERNEL_SEQ): a thread a block while there are at most 4096
+ * indices (all resident at once). In a full warp every lane walks another segment's
+ * arrays, so each load touches 32 lines and waits for all of them. */
+template <typename A, void (*F)(const A *, uint64_t)>
+static void gx_launch_seq(strata_gx_ctx *cx, const A *a, uint64_t n, const char *name)
+{
+    if (!n || cx->err != STRATA_OK) return;
+    unsigned block = 1;
+    while (block < 32 && n / block > 4096) block *= 2;
+    gx_mark(cx, name);
+    gx_k1<A, F><<<(unsigned)((n + block - 1) / block), block, 0, cx->stream>>>(*a, n);
     gx_check(cx, cudaGetLastError());
     gx_mark(cx, NULL);
 }
@@ -212,6 +240,11 @@ static void gx_launch2(strata_gx_ctx *cx, const A *a, uint64_t rows, uint64_t co
     {                                                                                  \
         gx_launch1<A, name>(cx, a, n, #name);                                                 \
     }
+#define GX_KERNEL_SEQ(name, A)                                                         \
+    extern "C" void strata_gx_run_##name(strata_gx_ctx *cx, const A *a, uint64_t n)    \
+    {                                                                                  \
+        gx_launch_seq<A, name>(cx, a, n, #name);                                       \
+    }
 #define GX_KERNEL_2D(name, A)                                                          \
     extern "C" void strata_gx_run_##name(strata_gx_ctx *cx, const A *a, uint64_t rows, \
                                          uint64_t cols)                                \
@@ -220,6 +253,7 @@ static void gx_launch2(strata_gx_ctx *cx, const A *a, uint64_t rows, uint64_t co
     }
 #include "gx_kernels.def"
 #undef GX_KERNEL_1D
+#undef GX_KERNEL_SEQ
 #undef GX_KERNEL_2D
 
 /* ---- primitives --------------------------------------------------------------------------- */

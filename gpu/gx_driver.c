@@ -106,6 +106,7 @@ static strata_status gx_select_to_host(gx_ctx *cx, const uint32_t *d_bits, uint6
     gx_select_args a;
     memset(&a, 0, sizeof a);
     a.bits = d_bits;
+    a.n = n;
     a.count = (uint64_t *)gx_get_zero(&mem, (words + 1) * 8);
     a.off = (uint64_t *)gx_get(&mem, (words + 1) * 8);
     a.in = d_vals;
@@ -119,8 +120,7 @@ static strata_status gx_select_to_host(gx_ctx *cx, const uint32_t *d_bits, uint6
     if (total) {
         a.out = gx_get(&mem, total * w);
         if (!a.out) goto done;
-        if (w == 4) strata_gx_run_gx_select_gather_4(cx, &a, words);
-        else strata_gx_run_gx_select_gather_8(cx, &a, words);
+        (w == 4 ? strata_gx_run_gx_select_gather_4 : strata_gx_run_gx_select_gather_8)(cx, &a, gx_tile_threads(n));
         strata_gx_to_host(cx, out->data + out->size, a.out, total * w);
     }
     st = gx_sync(cx);
@@ -139,6 +139,7 @@ static strata_status gx_select_from_host(gx_ctx *cx, const uint32_t *d_bits, uin
     gx_select_args a;
     memset(&a, 0, sizeof a);
     a.bits = d_bits;
+    a.n = n;
     a.count = (uint64_t *)gx_get_zero(&mem, (words + 1) * 8);
     a.off = (uint64_t *)gx_get(&mem, (words + 1) * 8);
     void *d_vals = gx_get(&mem, count * w);
@@ -149,8 +150,7 @@ static strata_status gx_select_from_host(gx_ctx *cx, const uint32_t *d_bits, uin
         a.out = d_out;
         strata_gx_run_gx_select_count(cx, &a, words);
         strata_gx_scan(cx, a.count, (uint64_t *)a.off, words + 1);
-        if (w == 4) strata_gx_run_gx_select_scatter_4(cx, &a, words);
-        else strata_gx_run_gx_select_scatter_8(cx, &a, words);
+        (w == 4 ? strata_gx_run_gx_select_scatter_4 : strata_gx_run_gx_select_scatter_8)(cx, &a, gx_tile_threads(n));
         st = gx_sync(cx);
     }
     gx_drop_all(&mem);
@@ -163,8 +163,9 @@ static void gx_nan_specials(gx_ctx *cx, const uint32_t *d_mask, uint64_t n, size
     gx_select_args a;
     memset(&a, 0, sizeof a);
     a.bits = d_mask;
+    a.n = n;
     a.out = d_v;
-    (w == 4 ? strata_gx_run_gx_select_nan_4 : strata_gx_run_gx_select_nan_8)(cx, &a, (n + 31) / 32);
+    (w == 4 ? strata_gx_run_gx_select_nan_4 : strata_gx_run_gx_select_nan_8)(cx, &a, gx_tile_threads(n));
 }
 
 /* Rank structure of a bitmap: per word, the set bits before it. */
@@ -175,6 +176,7 @@ static strata_status gx_bitmap_ranks(gx_ctx *cx, gx_mem *mem, const uint32_t *d_
     gx_select_args a;
     memset(&a, 0, sizeof a);
     a.bits = d_bits;
+    a.n = n;
     a.count = (uint64_t *)gx_get_zero(mem, (words + 1) * 8);
     *d_off = (uint64_t *)gx_get(mem, (words + 1) * 8);
     if (!a.count || !*d_off) return STRATA_ERR_NOMEM;
@@ -196,7 +198,8 @@ static strata_status gx_special_ranks(gx_ctx *cx, gx_mem *mem, const gx_grid *gg
     a.mask = d_mask;
     a.lo_bits = *lo_bits = (uint32_t *)gx_get_zero(mem, (n + 31) / 32 * 4);
     if (!a.lo_bits) return STRATA_ERR_NOMEM;
-    strata_gx_run_gx_mark_special_lo(cx, &a, (n + 31) / 32);
+    a.n = n;
+    strata_gx_run_gx_mark_special_lo(cx, &a, gx_tile_threads(n));
     return gx_bitmap_ranks(cx, mem, *lo_bits, n, lo_off, NULL);
 }
 
@@ -355,6 +358,24 @@ out:
 }
 
 /* ---- the decomposition: origin, then levels L..1, one launch per pass ------------- */
+/* Threads per row of a pass (gx_interp_body.h): as few as keep about 2^21 threads in
+ * the launch, enough to fill the device, and at least a warp's 32. */
+static uint64_t gx_row_lanes(uint64_t rows, uint64_t cols)
+{
+    uint64_t lanes = 32;
+    while (lanes < cols && rows * lanes < ((uint64_t)1 << 21)) lanes *= 2;
+    return lanes < cols ? lanes : cols;
+}
+
+/* One pass of the decomposition over the lattice a->L. */
+static void gx_run_pass(gx_ctx *cx, int decode, int f32, gx_interp_args *a)
+{
+    const uint64_t rows = a->L.cnt[0] * a->L.cnt[1] * a->L.cnt[2];
+    a->lanes = gx_row_lanes(rows, a->L.cnt[3]);
+    if (decode) (f32 ? strata_gx_run_gx_interp_dec_f32 : strata_gx_run_gx_interp_dec_f64)(cx, a, rows, a->lanes);
+    else (f32 ? strata_gx_run_gx_interp_enc_f32 : strata_gx_run_gx_interp_enc_f64)(cx, a, rows, a->lanes);
+}
+
 static void gx_decompose(gx_ctx *cx, int decode, strata_dtype dt, const strata_grid *g,
                          const strata_level_plan *plan, const gx_interp_args *proto)
 {
@@ -391,9 +412,7 @@ static void gx_decompose(gx_ctx *cx, int decode, strata_dtype dt, const strata_g
                 a.k = -1;
                 a.ds = 0;
                 a.odd = strata_md_pass_odd[i];
-                const uint64_t rows = a.L.cnt[0] * a.L.cnt[1] * a.L.cnt[2], cols = a.L.cnt[3];
-                if (decode) (f32 ? strata_gx_run_gx_interp_dec_f32 : strata_gx_run_gx_interp_dec_f64)(cx, &a, rows, cols);
-                else (f32 ? strata_gx_run_gx_interp_enc_f32 : strata_gx_run_gx_interp_enc_f64)(cx, &a, rows, cols);
+                gx_run_pass(cx, decode, f32, &a);
             }
             continue;
         }
@@ -402,9 +421,7 @@ static void gx_decompose(gx_ctx *cx, int decode, strata_dtype dt, const strata_g
             if (gx_pass_init(&a.L, &a.g, s, k, done)) {
                 a.k = k;
                 a.ds = s * a.g.st[k];
-                const uint64_t rows = a.L.cnt[0] * a.L.cnt[1] * a.L.cnt[2], cols = a.L.cnt[3];
-                if (decode) (f32 ? strata_gx_run_gx_interp_dec_f32 : strata_gx_run_gx_interp_dec_f64)(cx, &a, rows, cols);
-                else (f32 ? strata_gx_run_gx_interp_enc_f32 : strata_gx_run_gx_interp_enc_f64)(cx, &a, rows, cols);
+                gx_run_pass(cx, decode, f32, &a);
             }
             done[k] = 1;
         }

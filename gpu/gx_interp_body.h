@@ -6,9 +6,12 @@
  *   SFX  the name suffix (f32, f64); strata_quantize_SFX etc. must exist
  *
  * A pass of level l (stride s) along dimension k is one 2D launch: a row `o` of
- * the pass's lattice (dimensions 0..2) and a column `j` (dimension 3). Every
- * neighbour a pass reads was finished by an earlier pass, so its points are
- * independent. The neighbour flags and the arithmetic are those of FN(visit) and
+ * the pass's lattice (dimensions 0..2) and a column lane `j` (dimension 3): the
+ * thread takes the row's points j, j + lanes, j + 2 lanes, ... so that what a
+ * row's points share (coordinates, index, level-order position) is worked out
+ * once per thread; per point that integer work cost more instructions than the
+ * prediction. Every neighbour a pass reads was finished by an earlier pass, so
+ * its points are independent. The neighbour flags and the arithmetic are those of FN(visit) and
  * FN(row) in interp_template.h, case by case:
  *   am3 = ck >= 3s, ap1 = ck + s < nk, ap3 = ck + 3s < nk (am1 always), then
  *   each cleared where the neighbour is special.
@@ -28,6 +31,7 @@
 typedef struct {
     gx_grid g;
     gx_lattice L;               /* the pass */
+    uint64_t lanes;             /* threads per row (<= L.cnt[3]) */
     uint64_t s, ds;             /* stride, element distance of a neighbour */
     int k, cubic;
     unsigned odd;               /* a multi-dimensional pass: its dimensions; else 0 */
@@ -50,21 +54,40 @@ typedef struct {
     uint64_t gbase, gm[4], ghp[4];
 } gx_interp_args;
 
-/* gx_level_pos() for a point of the pass's group, with its constants precomputed. */
-GX_HD uint64_t gx_group_pos(const gx_interp_args *a, const uint64_t c[4])
+/* What the points of a pass's row share: coordinates 0..2, the index of the row's
+ * start, and the row's part of gx_level_pos() in the pass's group (t = gt): the
+ * position less the contribution of c[3], and whether c[3]'s part excludes the
+ * coarser points before it (only when c[0..2] are even at the group's scale). */
+typedef struct {
+    uint64_t c[4], base, pos;
+    int even;
+} gx_row;
+
+GX_HD void gx_row_init(const gx_interp_args *a, uint64_t o, gx_row *r)
 {
+    gx_lattice_coords(&a->L, o, 0, r->c);
+    r->base = r->c[0] * a->g.st[0] + r->c[1] * a->g.st[1] + r->c[2] * a->g.st[2];
     const unsigned t = a->gt;
-    const uint64_t a0 = c[0] >> t, a1 = c[1] >> t, a2 = c[2] >> t, a3 = c[3] >> t;
-    const uint64_t lin = ((a0 * a->gm[1] + a1) * a->gm[2] + a2) * a->gm[3] + a3;
+    const uint64_t a0 = r->c[0] >> t, a1 = r->c[1] >> t, a2 = r->c[2] >> t;
     uint64_t excl = ((a0 + 1) >> 1) * a->ghp[0];
+    r->even = 0;
     if (!(a0 & 1)) {
         excl += ((a1 + 1) >> 1) * a->ghp[1];
         if (!(a1 & 1)) {
             excl += ((a2 + 1) >> 1) * a->ghp[2];
-            if (!(a2 & 1)) excl += (a3 + 1) >> 1;
+            r->even = !(a2 & 1);
         }
     }
-    return a->gbase + lin - excl;
+    r->pos = a->gbase + ((a0 * a->gm[1] + a1) * a->gm[2] + a2) * a->gm[3] - excl;
+}
+
+/* The row's point j: sets c[3], returns its index; *pos: its level-order position. */
+GX_HD uint64_t gx_row_point(const gx_interp_args *a, gx_row *r, uint64_t j, uint64_t *pos)
+{
+    r->c[3] = a->L.start[3] + j * a->L.step[3];
+    const uint64_t a3 = r->c[3] >> a->gt;
+    *pos = r->pos + a3 - (r->even ? (a3 + 1) >> 1 : 0);
+    return r->base + r->c[3];
 }
 
 /* A neighbour's value as the predictor takes it: 0 where it does not count. */
@@ -131,35 +154,41 @@ GX_HD double GXFN(gx_pred)(const gx_interp_args *a, const T *v, uint64_t idx, co
                   : GXFN(gx_predict_at)(a, v, idx, gx_pick(c, a->k), a->cubic);
 }
 
-GX_HD void GXFN(gx_interp_enc)(const gx_interp_args *a, uint64_t o, uint64_t j)
+GX_HD void GXFN(gx_interp_enc)(const gx_interp_args *a, uint64_t o, uint64_t j0)
 {
-    uint64_t c[4];
-    gx_lattice_coords(&a->L, o, j, c);
-    const uint64_t idx = c[0] * a->g.st[0] + c[1] * a->g.st[1] + c[2] * a->g.st[2] + c[3];
-    if (a->mask && gx_bit(a->mask, idx)) return;
+    gx_row r;
+    gx_row_init(a, o, &r);
     T *v = (T *)a->v;
-    const double pred = GXFN(gx_pred)(a, v, idx, c);
-    const T x = ((const T *)a->src)[idx];
-    T r = x;
-    const unsigned q = GXFN(strata_quantize)(x, pred, a->step, a->inv_step, a->eb, &r);
-    a->sym[gx_slot(a->lo_bits, a->lo_off, gx_group_pos(a, c))] = (uint16_t)q;
-    v[idx] = q ? r : x;
-    if (!q) gx_atomic_or32(&a->unpred_bits[idx >> 5], 1u << (idx & 31));
+    for (uint64_t j = j0; j < a->L.cnt[3]; j += a->lanes) {
+        uint64_t pos;
+        const uint64_t idx = gx_row_point(a, &r, j, &pos);
+        if (a->mask && gx_bit(a->mask, idx)) continue;
+        const double pred = GXFN(gx_pred)(a, v, idx, r.c);
+        const T x = ((const T *)a->src)[idx];
+        T rec = x;
+        const unsigned q = GXFN(strata_quantize)(x, pred, a->step, a->inv_step, a->eb, &rec);
+        a->sym[gx_slot(a->lo_bits, a->lo_off, pos)] = (uint16_t)q;
+        v[idx] = q ? rec : x;
+        if (!q) gx_atomic_or32(&a->unpred_bits[idx >> 5], 1u << (idx & 31));
+    }
 }
 
-GX_HD void GXFN(gx_interp_dec)(const gx_interp_args *a, uint64_t o, uint64_t j)
+GX_HD void GXFN(gx_interp_dec)(const gx_interp_args *a, uint64_t o, uint64_t j0)
 {
-    uint64_t c[4];
-    gx_lattice_coords(&a->L, o, j, c);
-    const uint64_t idx = c[0] * a->g.st[0] + c[1] * a->g.st[1] + c[2] * a->g.st[2] + c[3];
-    if (a->mask && gx_bit(a->mask, idx)) return;
+    gx_row r;
+    gx_row_init(a, o, &r);
     T *v = (T *)a->v;
-    const unsigned q = a->sym[gx_slot(a->lo_bits, a->lo_off, gx_group_pos(a, c))];
-    if (q) {
-        const double pred = GXFN(gx_pred)(a, v, idx, c);
-        v[idx] = GXFN(strata_dequantize)(q, pred, a->step);
-    } else {
-        v[idx] = ((const T *)a->unpred)[gx_rank(a->unpred_bits, a->unpred_off, idx)];
+    for (uint64_t j = j0; j < a->L.cnt[3]; j += a->lanes) {
+        uint64_t pos;
+        const uint64_t idx = gx_row_point(a, &r, j, &pos);
+        if (a->mask && gx_bit(a->mask, idx)) continue;
+        const unsigned q = a->sym[gx_slot(a->lo_bits, a->lo_off, pos)];
+        if (q) {
+            const double pred = GXFN(gx_pred)(a, v, idx, r.c);
+            v[idx] = GXFN(strata_dequantize)(q, pred, a->step);
+        } else {
+            v[idx] = ((const T *)a->unpred)[gx_rank(a->unpred_bits, a->unpred_off, idx)];
+        }
     }
 }
 
