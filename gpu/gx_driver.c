@@ -198,8 +198,7 @@ static strata_status gx_special_ranks(gx_ctx *cx, gx_mem *mem, const gx_grid *gg
     a.mask = d_mask;
     a.lo_bits = *lo_bits = (uint32_t *)gx_get_zero(mem, (n + 31) / 32 * 4);
     if (!a.lo_bits) return STRATA_ERR_NOMEM;
-    a.n = n;
-    strata_gx_run_gx_mark_special_lo(cx, &a, gx_tile_threads(n));
+    strata_gx_run_gx_mark_special_lo(cx, &a, (n + 31) / 32);
     return gx_bitmap_ranks(cx, mem, *lo_bits, n, lo_off, NULL);
 }
 

@@ -320,7 +320,6 @@ typedef struct {
     gx_grid g;
     const uint32_t *mask;    /* special points, index order */
     uint32_t *lo_bits;       /* special points, level order (out) */
-    uint64_t n;              /* points */
     const uint64_t *lo_off;
     uint64_t lo_words;
     const uint16_t *sym;     /* decode: codes in level order */
@@ -328,16 +327,14 @@ typedef struct {
     uint32_t *unpred_bits;   /* decode: points of code 0, index order (out) */
 } gx_mark_args;
 
-/* Level-order bitmap of the special points, over the tiles of the selections. */
-GX_HD void gx_mark_special_lo(const gx_mark_args *a, uint64_t i)
+/* Level-order bitmap of the special points, one mask word per thread. (Over the
+ * selections' tiles it was slower: a warp's lanes then mark neighbouring level-order
+ * positions, atomics on the same words.) */
+GX_HD void gx_mark_special_lo(const gx_mark_args *a, uint64_t w)
 {
-    const unsigned t = (unsigned)(i & 31);
-    uint64_t w0;
-    const uint64_t w1 = gx_tile_words(a->n, i, &w0);
-    for (uint64_t w = w0; w < w1; w++) {
-        if (!((a->mask[w] >> t) & 1u)) continue;
+    for (uint32_t b = a->mask[w]; b; b &= b - 1) {
         uint64_t c[4];
-        gx_index_coords(&a->g, (w << 5) + t, c);
+        gx_index_coords(&a->g, (w << 5) + gx_ctz64(b), c);
         const uint64_t p = gx_level_pos(&a->g, c);
         gx_atomic_or32(&a->lo_bits[p >> 5], 1u << (p & 31));
     }
