@@ -61,5 +61,5 @@ echo "test_gpu exit $?"; tail -15 "$OUT/test_gpu.log"
 echo "== bench_gpu =="
 timeout 420 "$BIN/bench_gpu" --data "$DATA" --out "$OUT/table.md" "$@" > "$OUT/bench.log" 2>&1
 echo "bench_gpu exit $?"
-grep -E "^device|identical|violations|failed" "$OUT/bench.log" | head -40
+grep -E "^device|identical|violations|failed" "$OUT/bench.log" | grep -v "^|" | head -40
 cat "$OUT/table.md" 2>/dev/null
