@@ -245,38 +245,35 @@ GX_HD uint64_t gx_tile_words(uint64_t n, uint64_t i, uint64_t *w0)
     return *w0 + GX_TILE_WORDS < words ? *w0 + GX_TILE_WORDS : words;
 }
 
+/* The three copies in one loop; `op` is a constant once inlined. */
+enum { GX_GATHER, GX_SCATTER, GX_MARK_NAN };
 #define GX_DEFINE_SELECT(W, U)                                                          \
-    GX_HD void gx_select_gather_##W(const gx_select_args *a, uint64_t i)                \
+    GX_HD void gx_select_tile_##W(const gx_select_args *a, uint64_t i, int op)          \
     {                                                                                   \
         const unsigned t = (unsigned)(i & 31);                                          \
         uint64_t w0;                                                                    \
         const uint64_t w1 = gx_tile_words(a->n, i, &w0);                                \
         for (uint64_t w = w0; w < w1; w++) {                                            \
             const uint32_t b = a->bits[w];                                              \
-            if ((b >> t) & 1u)                                                          \
-                ((U *)a->out)[a->off[w] + gx_popc32(b & ((1u << t) - 1u))] =            \
-                    ((const U *)a->in)[(w << 5) + t];                                   \
+            if (!((b >> t) & 1u)) continue;                                             \
+            const uint64_t p = (w << 5) + t;                                            \
+            const uint64_t k = a->off ? a->off[w] + gx_popc32(b & ((1u << t) - 1u)) : 0; \
+            if (op == GX_GATHER) ((U *)a->out)[k] = ((const U *)a->in)[p];              \
+            else if (op == GX_SCATTER) ((U *)a->out)[p] = ((const U *)a->in)[k];        \
+            else ((U *)a->out)[p] = GX_NAN_##W;                                         \
         }                                                                               \
+    }                                                                                   \
+    GX_HD void gx_select_gather_##W(const gx_select_args *a, uint64_t i)                \
+    {                                                                                   \
+        gx_select_tile_##W(a, i, GX_GATHER);                                            \
     }                                                                                   \
     GX_HD void gx_select_scatter_##W(const gx_select_args *a, uint64_t i)               \
     {                                                                                   \
-        const unsigned t = (unsigned)(i & 31);                                          \
-        uint64_t w0;                                                                    \
-        const uint64_t w1 = gx_tile_words(a->n, i, &w0);                                \
-        for (uint64_t w = w0; w < w1; w++) {                                            \
-            const uint32_t b = a->bits[w];                                              \
-            if ((b >> t) & 1u)                                                          \
-                ((U *)a->out)[(w << 5) + t] =                                           \
-                    ((const U *)a->in)[a->off[w] + gx_popc32(b & ((1u << t) - 1u))];    \
-        }                                                                               \
+        gx_select_tile_##W(a, i, GX_SCATTER);                                           \
     }                                                                                   \
     GX_HD void gx_select_nan_##W(const gx_select_args *a, uint64_t i)                   \
     {                                                                                   \
-        const unsigned t = (unsigned)(i & 31);                                          \
-        uint64_t w0;                                                                    \
-        const uint64_t w1 = gx_tile_words(a->n, i, &w0);                                \
-        for (uint64_t w = w0; w < w1; w++)                                              \
-            if ((a->bits[w] >> t) & 1u) ((U *)a->out)[(w << 5) + t] = GX_NAN_##W;       \
+        gx_select_tile_##W(a, i, GX_MARK_NAN);                                          \
     }
 /* Quiet NaNs of each width, as integers (the copies move bit patterns). */
 #define GX_NAN_4 0x7fc00000u
