@@ -11,8 +11,8 @@
  * row's points share (coordinates, index, level-order position) is worked out
  * once per thread; per point that integer work cost more instructions than the
  * prediction. Every neighbour a pass reads was finished by an earlier pass, so
- * its points are independent. The neighbour flags and the arithmetic are those of FN(visit) and
- * FN(row) in interp_template.h, case by case:
+ * its points are independent. The neighbour flags and the arithmetic are those
+ * of FN(visit) and FN(row) in interp_template.h, case by case:
  *   am3 = ck >= 3s, ap1 = ck + s < nk, ap3 = ck + 3s < nk (am1 always), then
  *   each cleared where the neighbour is special.
  * The decomposition tells a special neighbour by its value: the working values
