@@ -192,8 +192,8 @@ template <typename A, void (*F)(const A *, uint64_t)>
 static void gx_launch1(strata_gx_ctx *cx, const A *a, uint64_t n, const char *name)
 {
     if (!n || cx->err != STRATA_OK) return;
-    /* Few indices (per-segment work, long sequential bodies): small blocks, so
-     * they spread over the multiprocessors. */
+    /* Few indices (per-segment or per-pass work): small blocks, so they spread
+     * over the multiprocessors. The longest such bodies are GX_KERNEL_SEQ's. */
     const unsigned block = n < 32768 ? 32 : 256;
     uint64_t grid = (n + block - 1) / block;
     if (grid > (1u << 20)) grid = 1u << 20;
