@@ -60,7 +60,9 @@ STRATA_INLINE void FN(line_decode_body)(const int form, const int in_place, T *x
         const unsigned code = codes[j];
         const double pred = FN(line_predict)(form, a, b, c, d, j);
         double r = pred + step * ((double)code - (double)STRATA_QUANT_RADIUS);
-        r = r > tmax ? tmax : r < -tmax ? -tmax : r;
+        /* The clamp as two selects of the form x86's MAXPD and MINPD compute. */
+        r = r < -tmax ? -tmax : r;
+        r = r > tmax ? tmax : r;
         x[j] = !in_place || code ? (T)r : x[j];
     }
 }

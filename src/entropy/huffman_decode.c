@@ -29,12 +29,13 @@ typedef struct {
     uint8_t len[65536];
 } huff_table;
 
-/* A lookup table entry: symbol << 16 | 3 * class << 7 | min(class, 2) << 5 |
- * length (5 bits; class: strata_hctx_class, which coder 5's next contexts need). */
+/* A lookup table entry: symbol << 16 | 3 * class << 12 | min(class, 2) << 10 |
+ * length (5 bits). The class (strata_hctx_class) gives coder 5's next contexts
+ * (hctx_entry()). */
 static inline uint32_t lut_entry(unsigned sym, unsigned len)
 {
     const unsigned t = strata_hctx_class(sym);
-    return (uint32_t)sym << 16 | 3 * t << 7 | (t < 2 ? t : 2) << 5 | len;
+    return (uint32_t)sym << 16 | 3 * t << 12 | (t < 2 ? t : 2) << 10 | len;
 }
 #define LUT_LEN(e) ((e) & 31u)
 
@@ -280,28 +281,49 @@ int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t siz
 /* Coder 5: a table per context. Its lookup tables are smaller than coder 1's
  * (18 of them must stay in cache), and give one symbol each: the next
  * symbol's table depends on this one. */
-#define HCTX_LUT_BITS 10
+#define HCTX_LUT_BITS 10 /* lut_entry()'s class fields are multiples of 1 << 10 */
+
+/* A coder 5 lookup table entry, from lut_entry()'s: symbol << 16 |
+ * min(class, 2) << 10 | length, and 3 * class << 10 in the upper half. A lane
+ * keeps the offset of its next code's table (3 * class two codes back +
+ * min(class of the last, 2), << 10) in the lower half of a number and 3 *
+ * class of the last code << 10 in its upper half; the entry updates it with a
+ * shift and an add (hctx_code). Bit 5 is 0, so the entry itself is the shift
+ * count of the window. */
+static inline uint64_t hctx_entry(uint32_t e)
+{
+    return (e & 0xffff0c1fu) | (uint64_t)(e & 0xf000u) << 30;
+}
+#define HCTX_NEXT_MASK (0xc00u | (uint64_t)0xf << 42)
 
 typedef struct {
-    uint32_t lut[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS];
+    uint64_t lut[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS]; /* hctx_entry(), 0 = long code */
     huff_canon canon[STRATA_HCTX_COUNT];
     uint32_t base[STRATA_HCTX_COUNT];          /* each context's first symbol in sorted */
     uint16_t sorted[STRATA_HCTX_COUNT * 65536];
     huff_table parse;                          /* one table as read */
 } hctx_table;
 
-/* One lane being decoded. Its reader is a bit position: each refill loads the
- * 8 bytes under it, so a lane's state is four numbers the compiler can keep in
- * registers for all four lanes at once. */
+/* One lane being decoded. Each refill loads the 8 bytes under its bit
+ * position and sets a marker bit under them; decoding only shifts the window,
+ * and the next refill counts the bits consumed from where the marker got to.
+ * So a step changes two numbers per lane (win and ctx), which the compiler can
+ * keep in registers for all four lanes at once. */
 typedef struct {
     const uint8_t *src;
-    size_t size;      /* bytes */
-    size_t pos;       /* bits consumed */
-    uint64_t win;     /* the bits from pos, at least 57 after a refill */
+    size_t size;   /* bytes */
+    size_t pos;    /* bits consumed up to the last refill */
+    uint64_t win;  /* the bits from pos, then a 1 (at least 56 bits after a refill) */
     uint16_t *out;
-    size_t n;         /* codes */
-    unsigned ctx, a1; /* the next code's context; 3 * class of the last code */
+    size_t n;      /* codes */
+    uint64_t ctx;  /* the next codes' contexts (hctx_entry) */
 } hctx_lane;
+
+/* Bits the lane has consumed. */
+static inline size_t hctx_used(const hctx_lane *l)
+{
+    return l->pos + (size_t)__builtin_ctzll(l->win);
+}
 
 /* The lane's last bytes, and zeros past its end (pos is checked at the end). */
 static __attribute__((noinline)) uint64_t hctx_tail_bytes(const uint8_t *src, size_t size, size_t byte)
@@ -312,18 +334,19 @@ static __attribute__((noinline)) uint64_t hctx_tail_bytes(const uint8_t *src, si
     return w;
 }
 
-static inline void hctx_refill(hctx_lane *l)
+/* The window at bit pos of the 8 bytes w under it. */
+static inline uint64_t hctx_window(uint64_t w, size_t pos)
 {
-    const size_t byte = l->pos >> 3;
-    const uint64_t w = STRATA_LIKELY(byte + 8 <= l->size) ? strata_get_be64(l->src + byte)
-                                                          : hctx_tail_bytes(l->src, l->size, byte);
-    l->win = w << (l->pos & 7);
+    return w << (pos & 7) | 1;
 }
 
-/* A refill that needs no check: the caller knows 8 bytes remain. */
-static inline void hctx_refill_fast(hctx_lane *l)
+static inline void hctx_refill(hctx_lane *l)
 {
-    l->win = strata_get_be64(l->src + (l->pos >> 3)) << (l->pos & 7);
+    l->pos = hctx_used(l);
+    const size_t byte = l->pos >> 3;
+    l->win = hctx_window(STRATA_LIKELY(byte + 8 <= l->size) ? strata_get_be64(l->src + byte)
+                                                            : hctx_tail_bytes(l->src, l->size, byte),
+                         l->pos);
 }
 
 /* How many more refill-and-two-codes steps the lane can take before a refill
@@ -331,22 +354,61 @@ static inline void hctx_refill_fast(hctx_lane *l)
  * bits). */
 static inline size_t hctx_safe_steps(const hctx_lane *l)
 {
-    if (l->size < 8 || l->pos > (l->size - 8) * 8) return 0;
-    return ((l->size - 8) * 8 - l->pos) / (2 * STRATA_HUFF_MAX_LEN) + 1;
+    const size_t pos = hctx_used(l);
+    if (l->size < 8 || pos > (l->size - 8) * 8) return 0;
+    return ((l->size - 8) * 8 - pos) / (2 * STRATA_HUFF_MAX_LEN) + 1;
 }
 
-/* Decodes code i of a lane; its window holds at least STRATA_HUFF_MAX_LEN bits. */
+/* Decodes the code at the top of a lane's window (at least STRATA_HUFF_MAX_LEN
+ * bits) into *out and moves past it; 0 if malformed. On the lane's numbers
+ * one by one, so that the caller's can be plain locals. */
+static inline __attribute__((always_inline)) int hctx_code(uint64_t *win, uint64_t *ctx, uint16_t *out,
+                                                           const hctx_table *t)
+{
+    uint64_t e = (&t->lut[0][0])[(uint32_t)*ctx + (*win >> (64 - HCTX_LUT_BITS))];
+    if (STRATA_UNLIKELY(!e)) {
+        const uint32_t c = (uint32_t)*ctx >> HCTX_LUT_BITS;
+        const uint32_t e32 = canonical_decode(&t->canon[c], t->sorted + t->base[c], HCTX_LUT_BITS, *win);
+        if (!e32) return 0;
+        e = hctx_entry(e32);
+    }
+    *out = (uint16_t)(e >> 16);
+    *win <<= e & 63; /* = LUT_LEN(e): bit 5 is 0 */
+    *ctx = (*ctx >> 32) + (e & HCTX_NEXT_MASK);
+    return 1;
+}
+
 static inline __attribute__((always_inline)) int hctx_step(hctx_lane *l, size_t i, const hctx_table *t)
 {
-    uint32_t e = t->lut[l->ctx][l->win >> (64 - HCTX_LUT_BITS)];
-    if (STRATA_UNLIKELY(!e) &&
-        !(e = canonical_decode(&t->canon[l->ctx], t->sorted + t->base[l->ctx], HCTX_LUT_BITS, l->win)))
-        return 0;
-    l->out[i] = (uint16_t)(e >> 16);
-    l->win <<= LUT_LEN(e);
-    l->pos += LUT_LEN(e);
-    l->ctx = l->a1 + ((e >> 5) & 3);
-    l->a1 = (e >> 7) & 15;
+    return hctx_code(&l->win, &l->ctx, &l->out[i], t);
+}
+
+/* Steps [i, end) of the four lanes in turn, none of which can reach its
+ * lane's end, so their refills need no check. Each lane's window, contexts and
+ * bit position are plain locals, which the compiler keeps in registers; each
+ * lookup waits only on the one before it in its lane. 0 if malformed. */
+static STRATA_CLONES_BMI2 int hctx_run_safe(hctx_lane *ln, size_t i, const size_t end, const hctx_table *t)
+{
+    uint64_t w0 = ln[0].win, w1 = ln[1].win, w2 = ln[2].win, w3 = ln[3].win;
+    uint64_t c0 = ln[0].ctx, c1 = ln[1].ctx, c2 = ln[2].ctx, c3 = ln[3].ctx;
+    size_t p0 = ln[0].pos, p1 = ln[1].pos, p2 = ln[2].pos, p3 = ln[3].pos;
+#define HCTX_REFILL(j)                                                                            \
+    (p##j += (size_t)__builtin_ctzll(w##j),                                                      \
+     w##j = hctx_window(strata_get_be64(ln[j].src + (p##j >> 3)), p##j))
+    for (; i < end; i += 2) {
+        HCTX_REFILL(0);
+        HCTX_REFILL(1);
+        HCTX_REFILL(2);
+        HCTX_REFILL(3);
+        for (size_t k = i; k < i + 2; k++)
+            if (!hctx_code(&w0, &c0, &ln[0].out[k], t) || !hctx_code(&w1, &c1, &ln[1].out[k], t) ||
+                !hctx_code(&w2, &c2, &ln[2].out[k], t) || !hctx_code(&w3, &c3, &ln[3].out[k], t))
+                return 0;
+    }
+#undef HCTX_REFILL
+    ln[0].win = w0; ln[1].win = w1; ln[2].win = w2; ln[3].win = w3;
+    ln[0].ctx = c0; ln[1].ctx = c1; ln[2].ctx = c2; ln[3].ctx = c3;
+    ln[0].pos = p0; ln[1].pos = p1; ln[2].pos = p2; ln[3].pos = p3;
     return 1;
 }
 
@@ -357,7 +419,7 @@ static int hctx_lane_finish(hctx_lane *l, size_t i, const hctx_table *t)
         hctx_refill(l);
         if (!hctx_step(l, i, t) || (i + 1 < l->n && !hctx_step(l, i + 1, t))) return 0;
     }
-    return l->pos <= l->size * 8; /* bits consumed must lie within the lane */
+    return hctx_used(l) <= l->size * 8; /* bits consumed must lie within the lane */
 }
 
 /* Reads the tables and places the lanes; 0 if malformed. */
@@ -372,7 +434,8 @@ static int hctx_begin(hctx_lane *ln, const uint8_t *src, size_t size, uint16_t *
         t->canon[c] = *cn;
         t->base[c] = base;
         memcpy(t->sorted + base, t->parse.sorted, m * sizeof *t->sorted);
-        fill_lut(t->lut[c], HCTX_LUT_BITS, cn, t->sorted + base);
+        fill_lut(t->parse.lut, HCTX_LUT_BITS, cn, t->sorted + base);
+        for (uint32_t k = 0; k < 1u << HCTX_LUT_BITS; k++) t->lut[c][k] = hctx_entry(t->parse.lut[k]);
         base += m;
     }
     if ((size_t)(end - p) < 4 * (STRATA_HCTX_LANES - 1)) return 0;
@@ -383,7 +446,7 @@ static int hctx_begin(hctx_lane *ln, const uint8_t *src, size_t size, uint16_t *
     for (int j = 0; j < STRATA_HCTX_LANES; j++) {
         const size_t bytes = j < STRATA_HCTX_LANES - 1 ? strata_get_u32(sizes + 4 * j) : (size_t)(end - p);
         if (bytes > (size_t)(end - p)) return 0;
-        ln[j] = (hctx_lane){p, bytes, 0, 0, out + b[j], b[j + 1] - b[j], 0, 0};
+        ln[j] = (hctx_lane){p, bytes, 0, 1, out + b[j], b[j + 1] - b[j], 0};
         p += bytes;
     }
     return 1;
@@ -406,35 +469,25 @@ int strata_huffman_ctx_decode_segment(const uint8_t *src, size_t size, uint16_t 
      * named variables whose address never leaves this function, so their
      * state stays in registers; each lookup waits only on the one before it in
      * its lane. */
-    _Static_assert(STRATA_HCTX_LANES == 4, "the loop below names four lanes");
-    hctx_lane l0 = ln[0], l1 = ln[1], l2 = ln[2], l3 = ln[3];
+    _Static_assert(STRATA_HCTX_LANES == 4, "the loops below name four lanes");
     size_t i = 0;
-#define STRATA_HCTX_STEPS(REFILL)                                                                \
-    do {                                                                                         \
-        REFILL(&l0);                                                                             \
-        REFILL(&l1);                                                                             \
-        REFILL(&l2);                                                                             \
-        REFILL(&l3);                                                                             \
-        if (!(hctx_step(&l0, i, t) & hctx_step(&l1, i, t) & hctx_step(&l2, i, t) &               \
-              hctx_step(&l3, i, t) & hctx_step(&l0, i + 1, t) & hctx_step(&l1, i + 1, t) &       \
-              hctx_step(&l2, i + 1, t) & hctx_step(&l3, i + 1, t)))                              \
-            return 0;                                                                            \
-    } while (0)
     /* Runs of steps that no lane's end can reach read without a bounds check. */
     for (;;) {
-        size_t safe = hctx_safe_steps(&l0), s1 = hctx_safe_steps(&l1), s2 = hctx_safe_steps(&l2),
-               s3 = hctx_safe_steps(&l3), left = (l3.n - i) / 2;
-        safe = safe < s1 ? safe : s1;
-        safe = safe < s2 ? safe : s2;
-        safe = safe < s3 ? safe : s3;
-        safe = safe < left ? safe : left;
+        size_t safe = (ln[3].n - i) / 2;
+        for (int j = 0; j < STRATA_HCTX_LANES; j++) {
+            const size_t sj = hctx_safe_steps(&ln[j]);
+            safe = sj < safe ? sj : safe;
+        }
         if (safe < 8) break;
-        for (const size_t end = i + 2 * safe; i < end; i += 2) STRATA_HCTX_STEPS(hctx_refill_fast);
+        if (!hctx_run_safe(ln, i, i + 2 * safe, t)) return 0;
+        i += 2 * safe;
     }
-    for (; i + 2 <= l3.n; i += 2) STRATA_HCTX_STEPS(hctx_refill);
-#undef STRATA_HCTX_STEPS
-    hctx_lane rest[STRATA_HCTX_LANES] = {l0, l1, l2, l3};
+    for (; i + 2 <= ln[3].n; i += 2) {
+        for (int j = 0; j < STRATA_HCTX_LANES; j++) hctx_refill(&ln[j]);
+        for (int j = 0; j < STRATA_HCTX_LANES; j++)
+            if (!hctx_step(&ln[j], i, t) || !hctx_step(&ln[j], i + 1, t)) return 0;
+    }
     for (int j = 0; j < STRATA_HCTX_LANES; j++)
-        if (!hctx_lane_finish(&rest[j], i, t)) return 0;
+        if (!hctx_lane_finish(&ln[j], i, t)) return 0;
     return 1;
 }
