@@ -36,6 +36,17 @@ static inline void strata_store_even32(void *dst_, const void *src_, size_t n)
     for (size_t j = 0; j + 1 < n; j++) d[j] = (d[j] & ~(uint64_t)0xffffffffu) | src[j]; /* low half: dst[2j] */
     dst[2 * (n - 1)] = src[n - 1];
 }
+/* dst[2j] = src[j] for j < n (n >= 1) where keep[j] != 0, for the decoder. */
+static inline void strata_store_even32_kept(void *dst_, const void *src_, const uint16_t *keep, size_t n)
+{
+    pair32 *d = dst_;
+    const word32 *src = src_;
+    word32 *dst = dst_;
+    STRATA_NO_DEPS
+    for (size_t j = 0; j + 1 < n; j++)
+        d[j] = keep[j] ? (d[j] & ~(uint64_t)0xffffffffu) | src[j] : d[j];
+    if (keep[n - 1]) dst[2 * (n - 1)] = src[n - 1];
+}
 /* dst[2j] = src[j] for j < n (n >= 1). */
 static inline void strata_store_even16(uint16_t *dst, const uint16_t *src, size_t n)
 {
@@ -44,6 +55,11 @@ static inline void strata_store_even16(uint16_t *dst, const uint16_t *src, size_
     dst[2 * (n - 1)] = src[n - 1];
 }
 #else
+static inline void strata_store_even32_kept(void *dst, const void *src, const uint16_t *keep, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        if (keep[j]) memcpy((char *)dst + 8 * j, (const char *)src + 4 * j, 4);
+}
 static inline void strata_store_even32(void *dst, const void *src, size_t n)
 {
     for (size_t j = 0; j < n; j++) memcpy((char *)dst + 8 * j, (const char *)src + 4 * j, 4);

@@ -143,6 +143,10 @@ STRATA_INLINE void FN(line_gather)(FN(line_view) *k, const int form, const int p
 STRATA_INLINE void FN(line_scatter)(const FN(line_view) *k, T *x, ptrdiff_t xs, size_t n,
                                     const uint16_t *decoded)
 {
+    if (sizeof(T) == 4 && xs == 2 && n && decoded) {
+        strata_store_even32_kept(x, k->X, decoded, n);
+        return;
+    }
     if (xs == 2 && n && decoded) {
         /* As a contiguous run with every other point kept as it is: the
          * compiler vectorizes that loop as loads, selects and stores (as

@@ -12,12 +12,16 @@
 
 #define STRATA_HUFF_MAX_LEN 24
 
-/* Coder 5's size class of code v: min(k, 5), k = 0 for q = v - radius = 0,
- * the bit length of |q| otherwise, 16 for v = 0 (stored). Comparisons rather
- * than a bit scan, so the encoder's loop vectorizes. */
+/* Coder 5's size class of code v (< 65536): min(k, 5), k = 0 for q = v -
+ * radius = 0, the bit length of |q| otherwise (v = 0, stored, has |q| =
+ * radius: class 5). Comparisons rather than a bit scan, on |q| capped at 16
+ * in 16-bit lanes (|q| <= radius = 2^15), so the encoder's loop vectorizes. */
 static inline unsigned strata_hctx_class(unsigned v)
 {
-    const unsigned m = v ? (unsigned)abs((int)v - STRATA_QUANT_RADIUS) : 65535u;
+    _Static_assert(STRATA_QUANT_RADIUS == 32768, "q = v - radius by flipping the top bit");
+    const int16_t q = (int16_t)(uint16_t)((uint16_t)v ^ 0x8000u);
+    uint16_t m = (uint16_t)(q < 0 ? -q : q);
+    m = m < 16 ? m : 16;
     return (m >= 1) + (m >= 2) + (m >= 4) + (m >= 8) + (m >= 16);
 }
 

@@ -281,7 +281,7 @@ int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t siz
 /* Coder 5: a table per context. Its lookup tables are smaller than coder 1's
  * (18 of them must stay in cache), and give one symbol each: the next
  * symbol's table depends on this one. */
-#define HCTX_LUT_BITS 10 /* lut_entry()'s class fields are multiples of 1 << 10 */
+#define HCTX_LUT_BITS 10
 
 /* A coder 5 lookup table entry, from lut_entry()'s: symbol << 16 |
  * min(class, 2) << 10 | length, and 3 * class << 10 in the upper half. A lane
@@ -292,9 +292,10 @@ int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t siz
  * count of the window. */
 static inline uint64_t hctx_entry(uint32_t e)
 {
-    return (e & 0xffff0c1fu) | (uint64_t)(e & 0xf000u) << 30;
+    return (e & 0xffff001fu) | (uint64_t)((e >> 10) & 3) << HCTX_LUT_BITS |
+           (uint64_t)((e >> 12) & 15) << (32 + HCTX_LUT_BITS);
 }
-#define HCTX_NEXT_MASK (0xc00u | (uint64_t)0xf << 42)
+#define HCTX_NEXT_MASK ((uint64_t)3 << HCTX_LUT_BITS | (uint64_t)15 << (32 + HCTX_LUT_BITS))
 
 typedef struct {
     uint64_t lut[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS]; /* hctx_entry(), 0 = long code */
@@ -400,10 +401,11 @@ static STRATA_CLONES_BMI2 int hctx_run_safe(hctx_lane *ln, size_t i, const size_
         HCTX_REFILL(1);
         HCTX_REFILL(2);
         HCTX_REFILL(3);
-        for (size_t k = i; k < i + 2; k++)
-            if (!hctx_code(&w0, &c0, &ln[0].out[k], t) || !hctx_code(&w1, &c1, &ln[1].out[k], t) ||
-                !hctx_code(&w2, &c2, &ln[2].out[k], t) || !hctx_code(&w3, &c3, &ln[3].out[k], t))
-                return 0;
+        uint16_t *o0 = ln[0].out + i, *o1 = ln[1].out + i, *o2 = ln[2].out + i, *o3 = ln[3].out + i;
+        if (!hctx_code(&w0, &c0, o0, t) || !hctx_code(&w1, &c1, o1, t) || !hctx_code(&w2, &c2, o2, t) ||
+            !hctx_code(&w3, &c3, o3, t) || !hctx_code(&w0, &c0, o0 + 1, t) || !hctx_code(&w1, &c1, o1 + 1, t) ||
+            !hctx_code(&w2, &c2, o2 + 1, t) || !hctx_code(&w3, &c3, o3 + 1, t))
+            return 0;
     }
 #undef HCTX_REFILL
     ln[0].win = w0; ln[1].win = w1; ln[2].win = w2; ln[3].win = w3;

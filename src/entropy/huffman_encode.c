@@ -45,11 +45,16 @@ enum { NEAR = 256, NEAR_LO = STRATA_QUANT_RADIUS - NEAR / 2 };
  * tested at once (a constant count: the loop vectorizes). */
 static inline int any_far16(const uint16_t *sym)
 {
-    /* In 16-bit lanes: s is far when (s - NEAR_LO) mod 2^16 has bits above 8. */
+    /* In 16-bit lanes: s is far when (s - NEAR_LO) mod 2^16 has bits above 8.
+     * Written as one vector: GCC did not vectorize the loop of 16. */
     _Static_assert(NEAR == 256, "far test by shifting");
-    uint16_t any = 0;
-    for (int j = 0; j < 16; j++) any |= (uint16_t)((uint16_t)(sym[j] - NEAR_LO) >> 8);
-    return any != 0;
+    typedef uint16_t u16x16 __attribute__((vector_size(32)));
+    u16x16 v;
+    memcpy(&v, sym, sizeof v);
+    v = (v - NEAR_LO) >> 8;
+    uint64_t w[4];
+    memcpy(w, &v, sizeof w);
+    return (w[0] | w[1] | w[2] | w[3]) != 0;
 }
 
 /* Counts the far symbols of sym[0..n) into sc->hist, widening [*lo, *hi] and
@@ -149,36 +154,36 @@ static inline __attribute__((always_inline)) int put_bits(const uint16_t *sym, c
     size_t nbytes = (size_t)((bits + 7) / 8);
     if (!strata_buf_reserve(out, nbytes + 8)) return 0;
     uint8_t *p = out->data + out->size;
-    /* The pending bits sit at the top of acc; after two symbols (at most 7 + 2 *
-     * 24 bits) its whole bytes go out in one 8-byte store (the reserve above
-     * leaves room for the bytes past the end). */
+    /* The pending bits are the low bits of acc (a code goes in with a shift
+     * and an or; bits above them are stale). After two symbols (at most 7 + 2
+     * * 24 bits, at least 2) its whole bytes go out in one 8-byte store (the
+     * reserve above leaves room for the bytes past the end). */
     uint64_t acc = 0;
     unsigned pending = 0;
     size_t i = 0;
 #define STRATA_HUFF_PUT(j)                                                    \
     do {                                                                      \
         const uint32_t e = code[(ctx ? (size_t)ctx[j] << 16 : 0) | sym[j]];   \
+        acc = acc << (e & 0xff) | e >> 8;                                     \
         pending += e & 0xff;                                                  \
-        acc |= (uint64_t)(e >> 8) << (64 - pending);                          \
     } while (0)
     for (; i + 2 <= n; i += 2) {
         STRATA_HUFF_PUT(i);
         STRATA_HUFF_PUT(i + 1);
-        strata_put_be64(p, acc);
+        strata_put_be64(p, acc << (64 - pending));
         p += pending >> 3;
-        acc <<= pending & ~7u;
         pending &= 7;
     }
     if (i < n) STRATA_HUFF_PUT(i);
 #undef STRATA_HUFF_PUT
-    strata_put_be64(p, acc);
+    strata_put_be64(p, pending ? acc << (64 - pending) : 0);
     p += (pending + 7) >> 3;
     out->size = (size_t)(p - out->data);
     return 1;
 }
 
 /* Encodes one segment into a fresh buffer: table, then the bits. */
-static int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strata_buf *out)
+static STRATA_CLONES_BMI2 int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strata_buf *out)
 {
     const uint64_t bits = put_table(segment_table(sym, n, sc), sc, sc->code, out);
     return put_bits(sym, NULL, n, sc->code, bits, out);
@@ -201,7 +206,26 @@ typedef struct {
     uint16_t buf[];                         /* far symbols by context, then classes, contexts */
 } hctx_scratch;
 
-static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, strata_buf *out)
+/* cls[i] = strata_hctx_class(sym[i]), 16 lanes at a time with AVX2. */
+static STRATA_CLONES void hctx_classes(const uint16_t *restrict sym, size_t n, uint8_t *restrict cls)
+{
+    for (size_t i = 0; i < n; i++) cls[i] = (uint8_t)strata_hctx_class(sym[i]);
+}
+
+/* Lists the far symbols of sym[0..n) by context: far[at[c]++] for context c.
+ * Blocks of 16 are tested at once, as in count_far (one vector with AVX2). */
+static STRATA_CLONES void hctx_list_far(const uint16_t *sym, const uint8_t *ctx, size_t n,
+                                        size_t at[STRATA_HCTX_COUNT], uint16_t *far)
+{
+    for (size_t b = 0; b < n; b += 16) {
+        const size_t e = n - b < 16 ? n : b + 16;
+        if (e == b + 16 && !any_far16(sym + b)) continue;
+        for (size_t j = b; j < e; j++)
+            if ((unsigned)sym[j] - NEAR_LO >= NEAR) far[at[ctx[j]]++] = sym[j];
+    }
+}
+
+static STRATA_CLONES_BMI2 int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, strata_buf *out)
 {
     uint16_t *far = sc->buf;
     uint8_t *cls = (uint8_t *)(sc->buf + sc->cap), *ctx = cls + sc->cap;
@@ -209,7 +233,7 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
      * first two symbols see classes 0 before them. */
     size_t lane[STRATA_HCTX_LANES + 1];
     strata_hctx_lanes(n, lane);
-    for (size_t i = 0; i < n; i++) cls[i] = (uint8_t)strata_hctx_class(sym[i]);
+    hctx_classes(sym, n, cls);
     for (int j = 0; j < STRATA_HCTX_LANES; j++) {
         const size_t s = lane[j], e = lane[j + 1];
         if (e > s) ctx[s] = (uint8_t)strata_hctx_context(0, 0);
@@ -240,12 +264,7 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
         at[c] = all;
         all += nfar[c];
     }
-    for (size_t b = 0; all && b < n; b += 16) { /* blocks tested at once, as in count_far */
-        const size_t e = n - b < 16 ? n : b + 16;
-        if (e == b + 16 && !any_far16(sym + b)) continue;
-        for (size_t j = b; j < e; j++)
-            if ((unsigned)sym[j] - NEAR_LO >= NEAR) far[at[ctx[j]]++] = sym[j];
-    }
+    if (all) hctx_list_far(sym, ctx, n, at, far);
     /* The context tables, aside: the segment may do better with one. */
     strata_buf *tables = &sc->tables;
     tables->size = 0;
