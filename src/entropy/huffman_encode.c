@@ -146,8 +146,9 @@ static uint64_t put_table(int m, huff_scratch *sc, uint32_t *code, strata_buf *o
 }
 
 /* Appends the codes of sym[0..n), `bits` in all, MSB first: symbol i's is
- * code[ctx[i] << 16 | sym[i]] (ctx NULL: one table). Inlined per caller, so
- * the single-table loop has no test of ctx. */
+ * code[ctx[i] << 16 | sym[i]] (ctx NULL: one table). Inlined into one function
+ * per case, so the single-table loop has no test of ctx, and out of the
+ * callers, whose other state would take its registers. */
 static inline __attribute__((always_inline)) int put_bits(const uint16_t *sym, const uint8_t *ctx, size_t n,
                                                           const uint32_t *code, uint64_t bits, strata_buf *out)
 {
@@ -182,11 +183,25 @@ static inline __attribute__((always_inline)) int put_bits(const uint16_t *sym, c
     return 1;
 }
 
+static STRATA_CLONES_BMI2 __attribute__((noinline)) int put_bits_one(const uint16_t *sym, size_t n,
+                                                                     const uint32_t *code, uint64_t bits,
+                                                                     strata_buf *out)
+{
+    return put_bits(sym, NULL, n, code, bits, out);
+}
+
+static STRATA_CLONES_BMI2 __attribute__((noinline)) int put_bits_ctx(const uint16_t *sym, const uint8_t *ctx,
+                                                                     size_t n, const uint32_t *code,
+                                                                     uint64_t bits, strata_buf *out)
+{
+    return put_bits(sym, ctx, n, code, bits, out);
+}
+
 /* Encodes one segment into a fresh buffer: table, then the bits. */
-static STRATA_CLONES_BMI2 int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strata_buf *out)
+static int encode_segment(const uint16_t *sym, size_t n, huff_scratch *sc, strata_buf *out)
 {
     const uint64_t bits = put_table(segment_table(sym, n, sc), sc, sc->code, out);
-    return put_bits(sym, NULL, n, sc->code, bits, out);
+    return put_bits_one(sym, n, sc->code, bits, out);
 }
 
 int strata_huffman_encode_segment(const uint16_t *sym, size_t n, size_t first,
@@ -225,7 +240,7 @@ static STRATA_CLONES void hctx_list_far(const uint16_t *sym, const uint8_t *ctx,
     }
 }
 
-static STRATA_CLONES_BMI2 int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, strata_buf *out)
+static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, strata_buf *out)
 {
     uint16_t *far = sc->buf;
     uint8_t *cls = (uint8_t *)(sc->buf + sc->cap), *ctx = cls + sc->cap;
@@ -295,7 +310,7 @@ static STRATA_CLONES_BMI2 int encode_ctx_segment(const uint16_t *sym, size_t n, 
     const uint64_t bits1 = put_table(table_from_counts(one, lo, hi, &sc->h), &sc->h, sc->h.code, out);
     const uint64_t bytes1 = out->size - before + (bits1 + 7) / 8,
                    bytes_ctx = 1 + tables->size + 5 * STRATA_HCTX_LANES - 4 + (bits + 7) / 8; /* sizes, last bytes */
-    if (bytes1 <= bytes_ctx) return put_bits(sym, NULL, n, sc->h.code, bits1, out);
+    if (bytes1 <= bytes_ctx) return put_bits_one(sym, n, sc->h.code, bits1, out);
     out->size = before;
     strata_buf_append(out, (const uint8_t[]){1}, 1);
     strata_buf_append(out, tables->data, tables->size);
@@ -307,7 +322,7 @@ static STRATA_CLONES_BMI2 int encode_ctx_segment(const uint16_t *sym, size_t n, 
     for (int j = 0; j < STRATA_HCTX_LANES; j++) {
         const size_t start = out->size, count = lane[j + 1] - lane[j];
         /* Room for the longest codes: reserved, not touched. */
-        if (!put_bits(sym + lane[j], ctx + lane[j], count, sc->code, (uint64_t)count * STRATA_HUFF_MAX_LEN, out))
+        if (!put_bits_ctx(sym + lane[j], ctx + lane[j], count, sc->code, (uint64_t)count * STRATA_HUFF_MAX_LEN, out))
             return 0;
         if (j < STRATA_HCTX_LANES - 1) strata_put_u32(out->data + sizes + 4 * j, (uint32_t)(out->size - start));
     }
