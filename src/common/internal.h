@@ -38,12 +38,13 @@
  * their translation unit: call them from there. */
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && !defined(STRATA_NO_CLONES)
 #  define STRATA_CLONES __attribute__((target_clones("avx2", "default")))
-/* Integer bit-reading loops: BMI2's shifts take their count in any register
- * and leave the flags alone, which saves a move a shift. */
-#  define STRATA_CLONES_BMI2 __attribute__((target_clones("bmi2", "default")))
+/* Integer loops that read or write bits, built for x86-64-v3 (AVX2 and BMI2,
+ * whose shifts take their count in any register: a move saved a shift) and
+ * the baseline. Integer only: v3 also has FMA. */
+#  define STRATA_CLONES_BITS __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #  define STRATA_CLONES
-#  define STRATA_CLONES_BMI2
+#  define STRATA_CLONES_BITS
 #endif
 
 /* Multiplication that reports overflow instead of wrapping (sizes from streams). */

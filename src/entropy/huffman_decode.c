@@ -388,7 +388,7 @@ static inline __attribute__((always_inline)) int hctx_step(hctx_lane *l, size_t 
  * lane's end, so their refills need no check. Each lane's window, contexts and
  * bit position are plain locals, which the compiler keeps in registers; each
  * lookup waits only on the one before it in its lane. 0 if malformed. */
-static STRATA_CLONES_BMI2 int hctx_run_safe(hctx_lane *ln, size_t i, const size_t end, const hctx_table *t)
+static STRATA_CLONES_BITS int hctx_run_safe(hctx_lane *ln, size_t i, const size_t end, const hctx_table *t)
 {
     uint64_t w0 = ln[0].win, w1 = ln[1].win, w2 = ln[2].win, w3 = ln[3].win;
     uint64_t c0 = ln[0].ctx, c1 = ln[1].ctx, c2 = ln[2].ctx, c3 = ln[3].ctx;

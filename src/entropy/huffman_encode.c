@@ -158,24 +158,34 @@ static inline __attribute__((always_inline)) int put_bits(const uint16_t *sym, c
     /* The pending bits are the low bits of acc (a code goes in with a shift
      * and an or; bits above them are stale). After two symbols (at most 7 + 2
      * * 24 bits, at least 2) its whole bytes go out in one 8-byte store (the
-     * reserve above leaves room for the bytes past the end). */
+     * reserve above leaves room for the bytes past the end). With contexts,
+     * the table indices of a chunk are computed first, in a loop that
+     * vectorizes; chunks are even, so pairs never straddle two. */
     uint64_t acc = 0;
     unsigned pending = 0;
-    size_t i = 0;
-#define STRATA_HUFF_PUT(j)                                                    \
+    enum { CHUNK = 256 };
+    uint32_t ix[CHUNK];
+#define STRATA_HUFF_PUT(x)                                                    \
     do {                                                                      \
-        const uint32_t e = code[(ctx ? (size_t)ctx[j] << 16 : 0) | sym[j]];   \
+        const uint32_t e = code[x];                                           \
         acc = acc << (e & 0xff) | e >> 8;                                     \
         pending += e & 0xff;                                                  \
     } while (0)
-    for (; i + 2 <= n; i += 2) {
-        STRATA_HUFF_PUT(i);
-        STRATA_HUFF_PUT(i + 1);
-        strata_put_be64(p, acc << (64 - pending));
-        p += pending >> 3;
-        pending &= 7;
+    for (size_t c0 = 0; c0 < n; c0 += CHUNK) {
+        const size_t m = n - c0 < CHUNK ? n - c0 : CHUNK;
+        const uint16_t *s = sym + c0;
+        if (ctx)
+            for (size_t j = 0; j < m; j++) ix[j] = (uint32_t)ctx[c0 + j] << 16 | s[j];
+        size_t j = 0;
+        for (; j + 2 <= m; j += 2) {
+            STRATA_HUFF_PUT(ctx ? ix[j] : s[j]);
+            STRATA_HUFF_PUT(ctx ? ix[j + 1] : s[j + 1]);
+            strata_put_be64(p, acc << (64 - pending));
+            p += pending >> 3;
+            pending &= 7;
+        }
+        if (j < m) STRATA_HUFF_PUT(ctx ? ix[j] : s[j]); /* the last chunk's last symbol */
     }
-    if (i < n) STRATA_HUFF_PUT(i);
 #undef STRATA_HUFF_PUT
     strata_put_be64(p, pending ? acc << (64 - pending) : 0);
     p += (pending + 7) >> 3;
@@ -183,14 +193,14 @@ static inline __attribute__((always_inline)) int put_bits(const uint16_t *sym, c
     return 1;
 }
 
-static STRATA_CLONES_BMI2 __attribute__((noinline)) int put_bits_one(const uint16_t *sym, size_t n,
+static STRATA_CLONES_BITS __attribute__((noinline)) int put_bits_one(const uint16_t *sym, size_t n,
                                                                      const uint32_t *code, uint64_t bits,
                                                                      strata_buf *out)
 {
     return put_bits(sym, NULL, n, code, bits, out);
 }
 
-static STRATA_CLONES_BMI2 __attribute__((noinline)) int put_bits_ctx(const uint16_t *sym, const uint8_t *ctx,
+static STRATA_CLONES_BITS __attribute__((noinline)) int put_bits_ctx(const uint16_t *sym, const uint8_t *ctx,
                                                                      size_t n, const uint32_t *code,
                                                                      uint64_t bits, strata_buf *out)
 {
@@ -227,6 +237,18 @@ static STRATA_CLONES void hctx_classes(const uint16_t *restrict sym, size_t n, u
     for (size_t i = 0; i < n; i++) cls[i] = (uint8_t)strata_hctx_class(sym[i]);
 }
 
+/* at[i] = ctx[i] * (NEAR + 1) + min(sym[i] - NEAR_LO, NEAR) (mod 2^16): the
+ * counter of symbol i. In 16-bit lanes (the largest is 17 * 257 + 256). */
+static STRATA_CLONES void hctx_counter_index(const uint16_t *restrict sym, const uint8_t *restrict ctx,
+                                             size_t n, uint16_t *restrict at)
+{
+    _Static_assert(STRATA_HCTX_COUNT * (NEAR + 1) <= 65536, "counter indices in 16 bits");
+    for (size_t i = 0; i < n; i++) {
+        const uint16_t d = (uint16_t)(sym[i] - NEAR_LO);
+        at[i] = (uint16_t)(ctx[i] * (NEAR + 1) + (d < NEAR ? d : NEAR));
+    }
+}
+
 /* Lists the far symbols of sym[0..n) by context: far[at[c]++] for context c.
  * Blocks of 16 are tested at once, as in count_far (one vector with AVX2). */
 static STRATA_CLONES void hctx_list_far(const uint16_t *sym, const uint8_t *ctx, size_t n,
@@ -261,10 +283,7 @@ static int encode_ctx_segment(const uint16_t *sym, size_t n, hctx_scratch *sc, s
     uint32_t near[2][STRATA_HCTX_COUNT][NEAR + 1];
     memset(near, 0, sizeof near);
     uint16_t *at_count = far;
-    for (size_t i = 0; i < n; i++) {
-        const unsigned d = (unsigned)sym[i] - NEAR_LO;
-        at_count[i] = (uint16_t)(ctx[i] * (NEAR + 1) + (d < NEAR ? d : NEAR));
-    }
+    hctx_counter_index(sym, ctx, n, at_count);
     uint32_t *near0 = near[0][0], *near1 = near[1][0];
     size_t i = 0;
     for (; i + 2 <= n; i += 2) {
