@@ -204,8 +204,9 @@ STRATA_INLINE void FN(row_codes)(const int masked, const strata_grid *g, const s
     }
     const uint64_t n[4] = {g->n[0], g->n[1], g->n[2], g->n[3]},
                    p[4] = {c[0], c[1], c[2], pg->start[3]};
-    *ci = (size_t)strata_level_pos(n, p, (unsigned)__builtin_ctzll(pg->s));
-    *dci = ((c[0] | c[1] | c[2]) & pg->s) == 0 ? 1 : pg->step[3] / pg->s;
+    const unsigned t = (unsigned)__builtin_ctzll(pg->s); /* s = 2^t: no division per row */
+    *ci = (size_t)strata_level_pos(n, p, t);
+    *dci = ((c[0] | c[1] | c[2]) & pg->s) == 0 ? 1 : pg->step[3] >> t;
 }
 
 /* The points of one multi-dimensional row: new along dimension 3 (odd multiples
