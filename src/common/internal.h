@@ -40,11 +40,17 @@
 #  define STRATA_CLONES __attribute__((target_clones("avx2", "default")))
 /* Integer loops that read or write bits, built for x86-64-v3 (AVX2 and BMI2,
  * whose shifts take their count in any register: a move saved a shift) and
- * the baseline. Integer only: v3 also has FMA. */
+ * the baseline. Integer only: v3 also has FMA. Such a function is never
+ * inlined, which keeps its loop's registers its own; without clones it stays
+ * a function of its own too. */
 #  define STRATA_CLONES_BITS __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #  define STRATA_CLONES
-#  define STRATA_CLONES_BITS
+#  if defined(__GNUC__)
+#    define STRATA_CLONES_BITS __attribute__((noinline))
+#  else
+#    define STRATA_CLONES_BITS
+#  endif
 #endif
 
 /* Multiplication that reports overflow instead of wrapping (sizes from streams). */

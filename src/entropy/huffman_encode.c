@@ -147,8 +147,9 @@ static uint64_t put_table(int m, huff_scratch *sc, uint32_t *code, strata_buf *o
 
 /* Appends the codes of sym[0..n), `bits` in all, MSB first: symbol i's is
  * code[ctx[i] << 16 | sym[i]] (ctx NULL: one table). Inlined into one function
- * per case, so the single-table loop has no test of ctx, and out of the
- * callers, whose other state would take its registers. */
+ * per case (put_bits_one, put_bits_ctx), so the single-table loop has no test
+ * of ctx, and kept out of the callers, whose other state would take its
+ * registers. */
 static inline __attribute__((always_inline)) int put_bits(const uint16_t *sym, const uint8_t *ctx, size_t n,
                                                           const uint32_t *code, uint64_t bits, strata_buf *out)
 {
@@ -193,16 +194,14 @@ static inline __attribute__((always_inline)) int put_bits(const uint16_t *sym, c
     return 1;
 }
 
-static STRATA_CLONES_BITS __attribute__((noinline)) int put_bits_one(const uint16_t *sym, size_t n,
-                                                                     const uint32_t *code, uint64_t bits,
-                                                                     strata_buf *out)
+static STRATA_CLONES_BITS int put_bits_one(const uint16_t *sym, size_t n, const uint32_t *code,
+                                           uint64_t bits, strata_buf *out)
 {
     return put_bits(sym, NULL, n, code, bits, out);
 }
 
-static STRATA_CLONES_BITS __attribute__((noinline)) int put_bits_ctx(const uint16_t *sym, const uint8_t *ctx,
-                                                                     size_t n, const uint32_t *code,
-                                                                     uint64_t bits, strata_buf *out)
+static STRATA_CLONES_BITS int put_bits_ctx(const uint16_t *sym, const uint8_t *ctx, size_t n,
+                                           const uint32_t *code, uint64_t bits, strata_buf *out)
 {
     return put_bits(sym, ctx, n, code, bits, out);
 }
