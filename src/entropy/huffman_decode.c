@@ -467,13 +467,11 @@ int strata_huffman_ctx_decode_segment(const uint8_t *src, size_t size, uint16_t 
     }
     hctx_lane ln[STRATA_HCTX_LANES];
     if (!hctx_begin(ln, src + 1, size - 1, sym, n, t)) return 0;
-    /* The lanes in step while the last (the shortest) has codes left, as four
-     * named variables whose address never leaves this function, so their
-     * state stays in registers; each lookup waits only on the one before it in
-     * its lane. */
-    _Static_assert(STRATA_HCTX_LANES == 4, "the loops below name four lanes");
+    /* The lanes in step while the last (the shortest) has codes left: runs of
+     * steps that no lane's end can reach without a bounds check
+     * (hctx_run_safe), then checked steps, then each lane's rest. */
+    _Static_assert(STRATA_HCTX_LANES == 4, "hctx_run_safe names four lanes");
     size_t i = 0;
-    /* Runs of steps that no lane's end can reach read without a bounds check. */
     for (;;) {
         size_t safe = (ln[3].n - i) / 2;
         for (int j = 0; j < STRATA_HCTX_LANES; j++) {
