@@ -7,7 +7,9 @@
  *
  * huffman_encode.c's static functions are what we want; its external symbols
  * are renamed so they do not collide with the copies in libstrata. */
-#define STRATA_NO_CLONES /* clang gives target clones global resolvers, which would collide too */
+#ifndef STRATA_NO_CLONES /* clang gives target clones global resolvers, which would collide too */
+#define STRATA_NO_CLONES
+#endif
 #define strata_huffman_encode_segment strata_gx_ref_encode_segment_unused_
 #define strata_huffman_ctx_encode_segment strata_gx_ref_ctx_encode_segment_unused_
 #define strata_huffman_ctx_release strata_gx_ref_ctx_release_unused_
