@@ -29,15 +29,14 @@ typedef struct {
     uint8_t len[65536];
 } huff_table;
 
-/* A lookup table entry: symbol << 16 | 3 * class << 12 | min(class, 2) << 10 |
- * length (5 bits). The class (strata_hctx_class) gives coder 5's next contexts
- * (hctx_entry()). */
+/* A lookup table entry: symbol << 16 | class << 12 | length (5 bits). The
+ * class (strata_hctx_class) gives coder 5's next context. */
 static inline uint32_t lut_entry(unsigned sym, unsigned len)
 {
-    const unsigned t = strata_hctx_class(sym);
-    return (uint32_t)sym << 16 | 3 * t << 12 | (t < 2 ? t : 2) << 10 | len;
+    return (uint32_t)sym << 16 | strata_hctx_class(sym) << 12 | len;
 }
 #define LUT_LEN(e) ((e) & 31u)
+#define LUT_CLASS(e) ((e) >> 12 & 7u)
 
 /* Parses a table at *pp (m = 0 only if allow_empty) into t's canon and sorted;
  * advances *pp. */
@@ -278,46 +277,100 @@ int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t siz
            segment_begin(&b, src[1], size[1], sym[1], n[1], &t[1]) && segments_finish2(&a, &b);
 }
 
-/* Coder 5: a table per context. Its lookup tables are smaller than coder 1's
- * (18 of them must stay in cache), and give one symbol each: the next
- * symbol's table depends on this one. */
-#define HCTX_LUT_BITS 10
+/* Coder 5: a table per context. A lane's state is the classes of its last
+ * two codes, t2 and t1, as 6 * t2 + t1: 36 states, where the context is only
+ * 3 * t2 + min(t1, 2). Knowing t1 itself, a state's lookup table knows the
+ * context of the code after the first, and the state after both: an entry
+ * gives up to two codes of the next HCTX_LUT_BITS bits. Low-entropy codes are
+ * 1-4 bits, so most lookups, the serial step of decoding, yield two. */
+#define HCTX_LUT_BITS 9
+#define HCTX_STATES 36
 
-/* A coder 5 lookup table entry, from lut_entry()'s: symbol << 16 |
- * min(class, 2) << 10 | length, and 3 * class << 10 in the upper half. A lane
- * keeps the offset of its next code's table (3 * class two codes back +
- * min(class of the last, 2), << 10) in the lower half of a number and 3 *
- * class of the last code << 10 in its upper half; the entry updates it with a
- * shift and an add (hctx_code). Bit 5 is 0, so the entry itself is the shift
- * count of the window. */
-static inline uint64_t hctx_entry(uint32_t e)
+/* A lookup table entry (0: the first code is longer than HCTX_LUT_BITS):
+ *   bits 0-4   bits of the codes it yields, the window's shift (bit 5 is 0)
+ *   bits 10-15 the state after them, so the entry masked is the offset of
+ *              the next table (HCTX_STATE_MASK)
+ *   bits 16-31 the first symbol, bits 32-47 the second
+ *   bits 48-52 the first code's length, bits 53-58 the state after it alone
+ *              (for a lane's last code)
+ *   bits 61-63 2 * how many codes (1 or 2): the output's advance in bytes. */
+#define HCTX_STATE_MASK ((uint64_t)63 << HCTX_LUT_BITS)
+static inline uint64_t hctx_entry(unsigned sym1, unsigned len1, unsigned state1, unsigned sym2,
+                                  unsigned len, unsigned state, unsigned count)
 {
-    return (e & 0xffff001fu) | (uint64_t)((e >> 10) & 3) << HCTX_LUT_BITS |
-           (uint64_t)((e >> 12) & 15) << (32 + HCTX_LUT_BITS);
+    return len | (uint64_t)state << HCTX_LUT_BITS | (uint64_t)sym1 << 16 | (uint64_t)sym2 << 32 |
+           (uint64_t)len1 << 48 | (uint64_t)state1 << 53 | (uint64_t)(2 * count) << 61;
 }
-#define HCTX_NEXT_MASK ((uint64_t)3 << HCTX_LUT_BITS | (uint64_t)15 << (32 + HCTX_LUT_BITS))
+#define HCTX_LEN1(e) ((unsigned)((e) >> 48) & 31u)
+#define HCTX_STATE1(e) ((uint64_t)((e) >> 53 & 63) << HCTX_LUT_BITS)
+#define HCTX_PAIR(e) ((e) >> 62 == 2)
+
+/* The context of state s, and the state after a code of class t. */
+static inline unsigned hctx_state_context(unsigned s)
+{
+    return strata_hctx_context(s / 6, s % 6);
+}
+static inline unsigned hctx_next_state(unsigned s, unsigned t)
+{
+    return 6 * (s % 6) + t;
+}
 
 typedef struct {
-    uint64_t lut[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS]; /* hctx_entry(), 0 = long code */
+    uint64_t lut[HCTX_STATES << HCTX_LUT_BITS];                /* hctx_entry() */
+    uint32_t code_lut[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS]; /* each context's lut_entry() */
+    uint64_t one[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS];      /* its one-code entries from state 0 */
     huff_canon canon[STRATA_HCTX_COUNT];
     uint32_t base[STRATA_HCTX_COUNT];          /* each context's first symbol in sorted */
     uint16_t sorted[STRATA_HCTX_COUNT * 65536];
     huff_table parse;                          /* one table as read */
 } hctx_table;
 
+/* The tables of the 36 states from the contexts' code tables. An entry is
+ * built from its first code's, as one code from state 0 (hctx_entry() with the
+ * code's class for the state: the state's 6 * t1 is added), and for a pair
+ * its second code's symbol, length and class. */
+static void hctx_fill_states(hctx_table *t)
+{
+    const uint32_t W = 1u << HCTX_LUT_BITS;
+    const uint64_t STATES = HCTX_STATE_MASK | (uint64_t)63 << 53, PAIR = (uint64_t)2 << 61;
+    for (unsigned c = 0; c < STRATA_HCTX_COUNT; c++)
+        for (uint32_t w = 0; w < W; w++) {
+            const uint32_t e = t->code_lut[c][w];
+            t->one[c][w] = e ? hctx_entry(e >> 16, LUT_LEN(e), LUT_CLASS(e), 0, LUT_LEN(e), LUT_CLASS(e), 1) : 0;
+        }
+    for (unsigned t2 = 0; t2 < 6; t2++)
+        for (unsigned t1 = 0; t1 < 6; t1++) {
+            const uint64_t *one = t->one[strata_hctx_context(t2, t1)];
+            const uint32_t *next[6];
+            for (unsigned k = 0; k < 6; k++) next[k] = t->code_lut[strata_hctx_context(t1, k)];
+            const uint64_t add = hctx_entry(0, 0, 6 * t1, 0, 0, 6 * t1, 0);
+            uint64_t *out = t->lut + ((size_t)(6 * t2 + t1) << HCTX_LUT_BITS);
+            for (uint32_t w = 0; w < W; w++) {
+                const uint64_t e1 = one[w];
+                const unsigned len1 = LUT_LEN(e1), ta = (unsigned)(e1 >> HCTX_LUT_BITS) & 63;
+                /* The second code's bits past HCTX_LUT_BITS are not known here
+                 * (len1 = HCTX_LUT_BITS reads entry 0, and fails the test). */
+                const uint32_t e2 = next[ta][(w << len1) & (W - 1)];
+                const uint64_t single = e1 + add;
+                const uint64_t pair = (single & ~STATES) + PAIR + LUT_LEN(e2) + ((uint64_t)(e2 >> 16) << 32) +
+                                      ((uint64_t)(6 * ta + LUT_CLASS(e2)) << HCTX_LUT_BITS) +
+                                      ((uint64_t)(6 * t1 + ta) << 53);
+                out[w] = e1 && e2 && len1 + LUT_LEN(e2) <= HCTX_LUT_BITS ? pair : e1 ? single : 0;
+            }
+        }
+}
+
 /* One lane being decoded. Each refill loads the 8 bytes under its bit
  * position and sets a marker bit under them; decoding only shifts the window,
- * and the next refill counts the bits consumed from where the marker got to.
- * So a step changes two numbers per lane (win and ctx), which the compiler can
- * keep in registers for all four lanes at once. */
+ * and the next refill counts the bits consumed from where the marker got to. */
 typedef struct {
     const uint8_t *src;
-    size_t size;   /* bytes */
-    size_t pos;    /* bits consumed up to the last refill */
-    uint64_t win;  /* the bits from pos, then a 1 (at least 56 bits after a refill) */
-    uint16_t *out;
-    size_t n;      /* codes */
-    uint64_t ctx;  /* the next codes' contexts (hctx_entry) */
+    size_t size;    /* bytes */
+    size_t pos;     /* bits consumed up to the last refill */
+    uint64_t win;   /* the bits from pos, then a 1 (at least 56 bits after a refill) */
+    uint16_t *out;  /* the next code's place */
+    uint16_t *end;  /* the lane's end */
+    uint64_t state; /* << HCTX_LUT_BITS */
 } hctx_lane;
 
 /* Bits the lane has consumed. */
@@ -350,76 +403,102 @@ static inline void hctx_refill(hctx_lane *l)
                          l->pos);
 }
 
-/* How many more refill-and-two-codes steps the lane can take before a refill
- * could read past its end (each step consumes at most 2 * STRATA_HUFF_MAX_LEN
- * bits). */
+/* How many more refill-and-two-lookups steps the lane can take before a
+ * refill could read past its end (a step consumes at most 2 *
+ * STRATA_HUFF_MAX_LEN bits) or its output past its end (a step yields at most
+ * 4 codes, and a lookup writes two places). */
 static inline size_t hctx_safe_steps(const hctx_lane *l)
 {
-    const size_t pos = hctx_used(l);
+    const size_t pos = hctx_used(l), left = (size_t)(l->end - l->out);
     if (l->size < 8 || pos > (l->size - 8) * 8) return 0;
-    return ((l->size - 8) * 8 - pos) / (2 * STRATA_HUFF_MAX_LEN) + 1;
+    const size_t by_bits = ((l->size - 8) * 8 - pos) / (2 * STRATA_HUFF_MAX_LEN) + 1;
+    return left / 4 < by_bits ? left / 4 : by_bits;
 }
 
-/* Decodes the code at the top of a lane's window (at least STRATA_HUFF_MAX_LEN
- * bits) into *out and moves past it; 0 if malformed. On the lane's numbers
- * one by one, so that the caller's can be plain locals. */
-static inline __attribute__((always_inline)) int hctx_code(uint64_t *win, uint64_t *ctx, uint16_t *out,
-                                                           const hctx_table *t)
+/* The entry of a code longer than HCTX_LUT_BITS in state s (<< HCTX_LUT_BITS),
+ * by its context's canonical table; 0 if no code matches. */
+static __attribute__((noinline)) uint64_t hctx_long(const hctx_table *t, uint64_t state, uint64_t win)
 {
-    uint64_t e = (&t->lut[0][0])[(uint32_t)*ctx + (*win >> (64 - HCTX_LUT_BITS))];
-    if (STRATA_UNLIKELY(!e)) {
-        const uint32_t c = (uint32_t)*ctx >> HCTX_LUT_BITS;
-        const uint32_t e32 = canonical_decode(&t->canon[c], t->sorted + t->base[c], HCTX_LUT_BITS, *win);
-        if (!e32) return 0;
-        e = hctx_entry(e32);
-    }
-    *out = (uint16_t)(e >> 16);
-    *win <<= e & 63; /* = LUT_LEN(e): bit 5 is 0 */
-    *ctx = (*ctx >> 32) + (e & HCTX_NEXT_MASK);
+    const unsigned s = (unsigned)(state >> HCTX_LUT_BITS), c = hctx_state_context(s);
+    const uint32_t e = canonical_decode(&t->canon[c], t->sorted + t->base[c], HCTX_LUT_BITS, win);
+    if (!e) return 0;
+    const unsigned s1 = hctx_next_state(s, LUT_CLASS(e));
+    return hctx_entry(e >> 16, LUT_LEN(e), s1, 0, LUT_LEN(e), s1, 1);
+}
+
+/* One lookup at the top of a lane's window (at least STRATA_HUFF_MAX_LEN
+ * bits): writes its one or two codes at *out (two places either way) and moves
+ * past them; 0 if malformed. On the lane's numbers one by one, so that the
+ * caller's can be plain locals. */
+static inline __attribute__((always_inline)) int hctx_lookup(uint64_t *win, uint64_t *state, uint16_t **out,
+                                                             const hctx_table *t)
+{
+    uint64_t e = t->lut[*state + (*win >> (64 - HCTX_LUT_BITS))];
+    if (STRATA_UNLIKELY(!e) && !(e = hctx_long(t, *state, *win))) return 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint32_t two = (uint32_t)(e >> 16);
+    memcpy(*out, &two, 4);
+#else
+    (*out)[0] = (uint16_t)(e >> 16);
+    (*out)[1] = (uint16_t)(e >> 32);
+#endif
+    *out = (uint16_t *)(void *)((char *)*out + (e >> 61));
+    *win <<= e & 63; /* bit 5 is 0 */
+    *state = e & HCTX_STATE_MASK;
     return 1;
 }
 
-static inline __attribute__((always_inline)) int hctx_step(hctx_lane *l, size_t i, const hctx_table *t)
-{
-    return hctx_code(&l->win, &l->ctx, &l->out[i], t);
-}
-
-/* Steps [i, end) of the four lanes in turn, none of which can reach its
- * lane's end, so their refills need no check. Each lane's window, contexts and
- * bit position are plain locals, which the compiler keeps in registers; each
- * lookup waits only on the one before it in its lane. 0 if malformed. */
-static STRATA_CLONES_BITS int hctx_run_safe(hctx_lane *ln, size_t i, const size_t end, const hctx_table *t)
+/* `steps` refill-and-two-lookups steps of the four lanes in turn, none of
+ * which can reach its lane's end (hctx_safe_steps), so they need no check.
+ * Each lane's numbers are plain locals, which the compiler keeps in
+ * registers; each lookup waits only on the one before it in its lane. 0 if
+ * malformed. */
+static STRATA_CLONES_BITS int hctx_run_safe(hctx_lane *ln, size_t steps, const hctx_table *t)
 {
     uint64_t w0 = ln[0].win, w1 = ln[1].win, w2 = ln[2].win, w3 = ln[3].win;
-    uint64_t c0 = ln[0].ctx, c1 = ln[1].ctx, c2 = ln[2].ctx, c3 = ln[3].ctx;
+    uint64_t s0 = ln[0].state, s1 = ln[1].state, s2 = ln[2].state, s3 = ln[3].state;
     size_t p0 = ln[0].pos, p1 = ln[1].pos, p2 = ln[2].pos, p3 = ln[3].pos;
+    uint16_t *o0 = ln[0].out, *o1 = ln[1].out, *o2 = ln[2].out, *o3 = ln[3].out;
 #define HCTX_REFILL(j)                                                                            \
     (p##j += (size_t)__builtin_ctzll(w##j),                                                      \
      w##j = hctx_window(strata_get_be64(ln[j].src + (p##j >> 3)), p##j))
-    for (; i < end; i += 2) {
+    for (; steps; steps--) {
         HCTX_REFILL(0);
         HCTX_REFILL(1);
         HCTX_REFILL(2);
         HCTX_REFILL(3);
-        uint16_t *o0 = ln[0].out + i, *o1 = ln[1].out + i, *o2 = ln[2].out + i, *o3 = ln[3].out + i;
-        if (!hctx_code(&w0, &c0, o0, t) || !hctx_code(&w1, &c1, o1, t) || !hctx_code(&w2, &c2, o2, t) ||
-            !hctx_code(&w3, &c3, o3, t) || !hctx_code(&w0, &c0, o0 + 1, t) || !hctx_code(&w1, &c1, o1 + 1, t) ||
-            !hctx_code(&w2, &c2, o2 + 1, t) || !hctx_code(&w3, &c3, o3 + 1, t))
+        if (!hctx_lookup(&w0, &s0, &o0, t) || !hctx_lookup(&w1, &s1, &o1, t) || !hctx_lookup(&w2, &s2, &o2, t) ||
+            !hctx_lookup(&w3, &s3, &o3, t) || !hctx_lookup(&w0, &s0, &o0, t) || !hctx_lookup(&w1, &s1, &o1, t) ||
+            !hctx_lookup(&w2, &s2, &o2, t) || !hctx_lookup(&w3, &s3, &o3, t))
             return 0;
     }
 #undef HCTX_REFILL
     ln[0].win = w0; ln[1].win = w1; ln[2].win = w2; ln[3].win = w3;
-    ln[0].ctx = c0; ln[1].ctx = c1; ln[2].ctx = c2; ln[3].ctx = c3;
+    ln[0].state = s0; ln[1].state = s1; ln[2].state = s2; ln[3].state = s3;
     ln[0].pos = p0; ln[1].pos = p1; ln[2].pos = p2; ln[3].pos = p3;
+    ln[0].out = o0; ln[1].out = o1; ln[2].out = o2; ln[3].out = o3;
     return 1;
 }
 
-/* Codes i.. of one lane; 0 if malformed. */
-static int hctx_lane_finish(hctx_lane *l, size_t i, const hctx_table *t)
+/* The rest of one lane, checked: a lookup whose second code would pass the
+ * lane's end gives only its first. 0 if malformed. */
+static int hctx_lane_finish(hctx_lane *l, const hctx_table *t)
 {
-    for (; i < l->n; i += 2) { /* one refill, two codes */
+    while (l->out < l->end) {
         hctx_refill(l);
-        if (!hctx_step(l, i, t) || (i + 1 < l->n && !hctx_step(l, i + 1, t))) return 0;
+        for (int r = 0; r < 2 && l->out < l->end; r++) {
+            uint64_t e = t->lut[l->state + (l->win >> (64 - HCTX_LUT_BITS))];
+            if (!e && !(e = hctx_long(t, l->state, l->win))) return 0;
+            *l->out++ = (uint16_t)(e >> 16);
+            if (HCTX_PAIR(e) && l->out < l->end) {
+                *l->out++ = (uint16_t)(e >> 32);
+                l->win <<= e & 63;
+                l->state = e & HCTX_STATE_MASK;
+            } else {
+                l->win <<= HCTX_LEN1(e);
+                l->state = HCTX_STATE1(e);
+            }
+        }
     }
     return hctx_used(l) <= l->size * 8; /* bits consumed must lie within the lane */
 }
@@ -436,10 +515,10 @@ static int hctx_begin(hctx_lane *ln, const uint8_t *src, size_t size, uint16_t *
         t->canon[c] = *cn;
         t->base[c] = base;
         memcpy(t->sorted + base, t->parse.sorted, m * sizeof *t->sorted);
-        fill_lut(t->parse.lut, HCTX_LUT_BITS, cn, t->sorted + base);
-        for (uint32_t k = 0; k < 1u << HCTX_LUT_BITS; k++) t->lut[c][k] = hctx_entry(t->parse.lut[k]);
+        fill_lut(t->code_lut[c], HCTX_LUT_BITS, cn, t->sorted + base);
         base += m;
     }
+    hctx_fill_states(t);
     if ((size_t)(end - p) < 4 * (STRATA_HCTX_LANES - 1)) return 0;
     const uint8_t *sizes = p;
     p += 4 * (STRATA_HCTX_LANES - 1);
@@ -448,7 +527,7 @@ static int hctx_begin(hctx_lane *ln, const uint8_t *src, size_t size, uint16_t *
     for (int j = 0; j < STRATA_HCTX_LANES; j++) {
         const size_t bytes = j < STRATA_HCTX_LANES - 1 ? strata_get_u32(sizes + 4 * j) : (size_t)(end - p);
         if (bytes > (size_t)(end - p)) return 0;
-        ln[j] = (hctx_lane){p, bytes, 0, 1, out + b[j], b[j + 1] - b[j], 0};
+        ln[j] = (hctx_lane){p, bytes, 0, 1, out + b[j], out + b[j + 1], 0};
         p += bytes;
     }
     return 1;
@@ -467,27 +546,19 @@ int strata_huffman_ctx_decode_segment(const uint8_t *src, size_t size, uint16_t 
     }
     hctx_lane ln[STRATA_HCTX_LANES];
     if (!hctx_begin(ln, src + 1, size - 1, sym, n, t)) return 0;
-    /* The lanes in step while the last (the shortest) has codes left: runs of
-     * steps that no lane's end can reach without a bounds check
-     * (hctx_run_safe), then checked steps, then each lane's rest. */
+    /* Runs of steps that no lane's end can reach, without bounds checks
+     * (hctx_run_safe); then each lane's rest. */
     _Static_assert(STRATA_HCTX_LANES == 4, "hctx_run_safe names four lanes");
-    size_t i = 0;
     for (;;) {
-        size_t safe = (ln[3].n - i) / 2;
+        size_t safe = SIZE_MAX;
         for (int j = 0; j < STRATA_HCTX_LANES; j++) {
             const size_t sj = hctx_safe_steps(&ln[j]);
             safe = sj < safe ? sj : safe;
         }
         if (safe < 8) break;
-        if (!hctx_run_safe(ln, i, i + 2 * safe, t)) return 0;
-        i += 2 * safe;
-    }
-    for (; i + 2 <= ln[3].n; i += 2) {
-        for (int j = 0; j < STRATA_HCTX_LANES; j++) hctx_refill(&ln[j]);
-        for (int j = 0; j < STRATA_HCTX_LANES; j++)
-            if (!hctx_step(&ln[j], i, t) || !hctx_step(&ln[j], i + 1, t)) return 0;
+        if (!hctx_run_safe(ln, safe, t)) return 0;
     }
     for (int j = 0; j < STRATA_HCTX_LANES; j++)
-        if (!hctx_lane_finish(&ln[j], i, t)) return 0;
+        if (!hctx_lane_finish(&ln[j], t)) return 0;
     return 1;
 }
