@@ -318,44 +318,48 @@ static inline unsigned hctx_next_state(unsigned s, unsigned t)
 typedef struct {
     uint64_t lut[HCTX_STATES << HCTX_LUT_BITS];                /* hctx_entry() */
     uint32_t code_lut[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS]; /* each context's lut_entry() */
-    uint64_t one[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS];      /* its one-code entries from state 0 */
+    uint64_t one[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS];      /* hctx_fill_states() */
+    uint64_t two[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS];
     huff_canon canon[STRATA_HCTX_COUNT];
     uint32_t base[STRATA_HCTX_COUNT];          /* each context's first symbol in sorted */
     uint16_t sorted[STRATA_HCTX_COUNT * 65536];
     huff_table parse;                          /* one table as read */
 } hctx_table;
 
-/* The tables of the 36 states from the contexts' code tables. An entry is
- * built from its first code's, as one code from state 0 (hctx_entry() with the
- * code's class for the state: the state's 6 * t1 is added), and for a pair
- * its second code's symbol, length and class. */
+/* The tables of the 36 states from the contexts' code tables, a first code
+ * at a time (its entries are the 2^(HCTX_LUT_BITS - len1) that start with
+ * it): its entry as one code, and for each entry the code after it as a
+ * second, if it fits in the bits left. `one` holds each context's codes as one
+ * code from state 0 (the state's 6 * t1 is added), `two` as a second code:
+ * symbol << 32 | class << HCTX_LUT_BITS | length. */
 static void hctx_fill_states(hctx_table *t)
 {
     const uint32_t W = 1u << HCTX_LUT_BITS;
     const uint64_t STATES = HCTX_STATE_MASK | (uint64_t)63 << 53, PAIR = (uint64_t)2 << 61;
     for (unsigned c = 0; c < STRATA_HCTX_COUNT; c++)
         for (uint32_t w = 0; w < W; w++) {
-            const uint32_t e = t->code_lut[c][w];
-            t->one[c][w] = e ? hctx_entry(e >> 16, LUT_LEN(e), LUT_CLASS(e), 0, LUT_LEN(e), LUT_CLASS(e), 1) : 0;
+            const uint32_t e = t->code_lut[c][w], len = LUT_LEN(e), cls = LUT_CLASS(e);
+            t->one[c][w] = e ? hctx_entry(e >> 16, len, cls, 0, len, cls, 1) : 0;
+            t->two[c][w] = e ? (uint64_t)(e >> 16) << 32 | cls << HCTX_LUT_BITS | len : 0;
         }
     for (unsigned t2 = 0; t2 < 6; t2++)
         for (unsigned t1 = 0; t1 < 6; t1++) {
             const uint64_t *one = t->one[strata_hctx_context(t2, t1)];
-            const uint32_t *next[6];
-            for (unsigned k = 0; k < 6; k++) next[k] = t->code_lut[strata_hctx_context(t1, k)];
-            const uint64_t add = hctx_entry(0, 0, 6 * t1, 0, 0, 6 * t1, 0);
             uint64_t *out = t->lut + ((size_t)(6 * t2 + t1) << HCTX_LUT_BITS);
-            for (uint32_t w = 0; w < W; w++) {
+            for (uint32_t w = 0; w < W;) {
                 const uint64_t e1 = one[w];
-                const unsigned len1 = LUT_LEN(e1), ta = (unsigned)(e1 >> HCTX_LUT_BITS) & 63;
-                /* The second code's bits past HCTX_LUT_BITS are not known here
-                 * (len1 = HCTX_LUT_BITS reads entry 0, and fails the test). */
-                const uint32_t e2 = next[ta][(w << len1) & (W - 1)];
-                const uint64_t single = e1 + add;
-                const uint64_t pair = (single & ~STATES) + PAIR + LUT_LEN(e2) + ((uint64_t)(e2 >> 16) << 32) +
-                                      ((uint64_t)(6 * ta + LUT_CLASS(e2)) << HCTX_LUT_BITS) +
+                if (!e1) { out[w++] = 0; continue; } /* a long code starts here */
+                const unsigned len1 = LUT_LEN(e1), ta = (unsigned)(e1 >> HCTX_LUT_BITS) & 63,
+                               left = HCTX_LUT_BITS - len1;
+                const uint64_t single = e1 + hctx_entry(0, 0, 6 * t1, 0, 0, 6 * t1, 0);
+                const uint64_t pair = (single & ~STATES) + PAIR + ((uint64_t)(6 * ta) << HCTX_LUT_BITS) +
                                       ((uint64_t)(6 * t1 + ta) << 53);
-                out[w] = e1 && e2 && len1 + LUT_LEN(e2) <= HCTX_LUT_BITS ? pair : e1 ? single : 0;
+                const uint64_t *two = t->two[strata_hctx_context(t1, ta)];
+                for (uint32_t r = 0; r < 1u << left; r++) {
+                    const uint64_t e2 = two[r << len1];
+                    out[w + r] = e2 && LUT_LEN(e2) <= left ? pair + e2 : single;
+                }
+                w += 1u << left;
             }
         }
 }
