@@ -283,13 +283,13 @@ int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t siz
  * context of the code after the first, and the state after both: an entry
  * gives up to two codes of the next HCTX_LUT_BITS bits. Low-entropy codes are
  * 1-4 bits, so most lookups, the serial step of decoding, yield two. */
-#define HCTX_LUT_BITS 9
+#define HCTX_LUT_BITS 9 /* 8 or 10 decoded slower (docs/performance.md, 11) */
 #define HCTX_STATES 36
 
 /* A lookup table entry (0: the first code is longer than HCTX_LUT_BITS):
  *   bits 0-4   bits of the codes it yields, the window's shift (bit 5 is 0)
- *   bits 10-15 the state after them, so the entry masked is the offset of
- *              the next table (HCTX_STATE_MASK)
+ *   bits 9-14  the state after them (from bit HCTX_LUT_BITS), so the entry
+ *              masked is the offset of the next table (HCTX_STATE_MASK)
  *   bits 16-31 the first symbol, bits 32-47 the second
  *   bits 48-52 the first code's length, bits 53-58 the state after it alone
  *              (for a lane's last code)
