@@ -430,6 +430,13 @@ static __attribute__((noinline)) uint64_t hctx_long(const hctx_table *t, uint64_
     return hctx_entry(e >> 16, LUT_LEN(e), s1, 0, LUT_LEN(e), s1, 1);
 }
 
+/* The entry at the top of a lane's window in its state; 0 if malformed. */
+static inline __attribute__((always_inline)) uint64_t hctx_fetch(const hctx_table *t, uint64_t state, uint64_t win)
+{
+    const uint64_t e = t->lut[state + (win >> (64 - HCTX_LUT_BITS))];
+    return STRATA_LIKELY(e) ? e : hctx_long(t, state, win);
+}
+
 /* One lookup at the top of a lane's window (at least STRATA_HUFF_MAX_LEN
  * bits): writes its one or two codes at *out (two places either way) and moves
  * past them; 0 if malformed. On the lane's numbers one by one, so that the
@@ -437,8 +444,8 @@ static __attribute__((noinline)) uint64_t hctx_long(const hctx_table *t, uint64_
 static inline __attribute__((always_inline)) int hctx_lookup(uint64_t *win, uint64_t *state, uint16_t **out,
                                                              const hctx_table *t)
 {
-    uint64_t e = t->lut[*state + (*win >> (64 - HCTX_LUT_BITS))];
-    if (STRATA_UNLIKELY(!e) && !(e = hctx_long(t, *state, *win))) return 0;
+    const uint64_t e = hctx_fetch(t, *state, *win);
+    if (STRATA_UNLIKELY(!e)) return 0;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint32_t two = (uint32_t)(e >> 16);
     memcpy(*out, &two, 4);
@@ -491,8 +498,8 @@ static int hctx_lane_finish(hctx_lane *l, const hctx_table *t)
     while (l->out < l->end) {
         hctx_refill(l);
         for (int r = 0; r < 2 && l->out < l->end; r++) {
-            uint64_t e = t->lut[l->state + (l->win >> (64 - HCTX_LUT_BITS))];
-            if (!e && !(e = hctx_long(t, l->state, l->win))) return 0;
+            const uint64_t e = hctx_fetch(t, l->state, l->win);
+            if (!e) return 0;
             *l->out++ = (uint16_t)(e >> 16);
             if (HCTX_PAIR(e) && l->out < l->end) {
                 *l->out++ = (uint16_t)(e >> 32);
