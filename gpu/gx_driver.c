@@ -381,16 +381,14 @@ static void gx_decompose(gx_ctx *cx, int decode, strata_dtype dt, const strata_g
     gx_interp_args a = *proto;
     const int f32 = dt == STRATA_FLOAT32;
     const strata_level_plan *top = &plan[g->levels > 0 ? g->levels - 1 : 0];
-    a.step = 2.0 * top->eb;
-    a.inv_step = 1.0 / a.step;
+    strata_line_params_init(&a.lp, top->eb, a.lp.eb, a.lp.single, a.lp.tmax);
     if (decode) (f32 ? strata_gx_run_gx_origin_dec_f32 : strata_gx_run_gx_origin_dec_f64)(cx, &a, 1);
     else (f32 ? strata_gx_run_gx_origin_enc_f32 : strata_gx_run_gx_origin_enc_f64)(cx, &a, 1);
     for (int l = g->levels; l >= 1; l--) {
         const strata_level_plan *pl = &plan[l - 1];
         const uint64_t s = (uint64_t)1 << (l - 1);
         int done[4] = {0, 0, 0, 0};
-        a.step = 2.0 * pl->eb;
-        a.inv_step = 1.0 / a.step;
+        strata_line_params_init(&a.lp, pl->eb, a.lp.eb, a.lp.single, a.lp.tmax);
         a.cubic = pl->predictor == STRATA_PRED_CUBIC;
         a.odd = 0;
         a.s = s;
@@ -673,7 +671,7 @@ static strata_status gx_compress_on_host(gx_ctx *cx, const strata_field *f, cons
 /* Everything between the scan and the container: the payload of method 1. */
 static strata_status gx_encode_interp(gx_ctx *cx, const strata_field *f, const void *d_src, size_t n,
                                       const uint32_t *d_mask, uint64_t specials, double eb,
-                                      int threads, strata_buf *payload)
+                                      int binary32, int threads, strata_buf *payload)
 {
     const size_t w = strata_dtype_size(f->dtype);
     const uint64_t words = (n + 31) / 32;
@@ -693,7 +691,8 @@ static strata_status gx_encode_interp(gx_ctx *cx, const strata_field *f, const v
     gx_interp_args a;
     memset(&a, 0, sizeof a);
     a.g = gg;
-    a.eb = eb;
+    a.lp.eb = eb;
+    a.lp.single = binary32;
     a.src = d_src;
     a.mask = mask;
     if (mask) {
@@ -715,7 +714,7 @@ static strata_status gx_encode_interp(gx_ctx *cx, const strata_field *f, const v
     if ((st = gx_codes_encode_dev(cx, a.sym, nsym, &body, &body_size)) != STRATA_OK) goto done;
 
     uint8_t params[STRATA_PARAMS_HEAD + STRATA_MAX_LEVELS * STRATA_PARAMS_PER_LEVEL];
-    strata_params_write(&g, plan, STRATA_CODER_HUFFMAN, params);
+    strata_params_write(&g, plan, STRATA_CODER_HUFFMAN, binary32, params);
     strata_section_append(payload, STRATA_SEC_PARAMS, params, strata_params_size(&g), STRATA_STORE, 1);
     if (specials) {
         st = STRATA_ERR_NOMEM;
@@ -777,7 +776,8 @@ strata_status strata_gx_compress(gx_ctx *cx, const strata_field *f, const void *
     }
     h.method = STRATA_METHOD_INTERP;
     h.info.abs_bound = eb;
-    st = gx_encode_interp(cx, &h.info.field, d_src, n, d_mask, scan.specials, eb,
+    h.binary32 = strata_choose_binary32(f->dtype, eb, scan.vmin, scan.vmax);
+    st = gx_encode_interp(cx, &h.info.field, d_src, n, d_mask, scan.specials, eb, h.binary32,
                           strata_thread_count(p->threads), &payload);
     if (st == STRATA_OK && payload.size >= n * w) {
         /* Stored raw, as the CPU does when nothing is gained. */
@@ -812,8 +812,9 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
     const strata_section *ps = &sec[STRATA_SEC_PARAMS];
     STRATA_RETURN_IF(!ps->present || ps->coding != STRATA_CODING_STORED, STRATA_ERR_CORRUPT);
     unsigned coder_id;
-    STRATA_RETURN_IF(!strata_params_read(&g, ps->data, ps->stored_size, hd->info.abs_bound, plan,
-                                         &coder_id), STRATA_ERR_CORRUPT);
+    int binary32;
+    STRATA_RETURN_IF(!strata_params_read(&g, hd, ps->data, ps->stored_size, plan, &coder_id, &binary32),
+                     STRATA_ERR_CORRUPT);
     const strata_segment_coder *coder = strata_segment_coder_get(coder_id);
     STRATA_RETURN_IF(!coder, STRATA_ERR_CORRUPT);
     STRATA_RETURN_IF(!sec[STRATA_SEC_CODES].present || sec[STRATA_SEC_RAW].present, STRATA_ERR_CORRUPT);
@@ -828,6 +829,7 @@ static strata_status gx_decode_interp(gx_ctx *cx, const strata_header *hd, const
     gx_interp_args a;
     memset(&a, 0, sizeof a);
     a.g = gg;
+    a.lp.single = binary32;
     if (sec[STRATA_SEC_MASK].present) {
         bits = (uint32_t *)calloc(words + 1, 4);
         if (!bits) goto done;

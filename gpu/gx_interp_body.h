@@ -35,7 +35,7 @@ typedef struct {
     uint64_t s, ds;             /* stride, element distance of a neighbour */
     int k, cubic;
     unsigned odd;               /* a multi-dimensional pass: its dimensions; else 0 */
-    double step, inv_step, eb;  /* bin width 2*eb_l, its inverse, the absolute bound */
+    strata_line_params lp;      /* the level's arithmetic (predict.h) */
     const void *src;            /* encode: the original values */
     void *v;                    /* encode: reconstruction; decode: the output */
     uint16_t *sym;              /* codes in level order, special points left out */
@@ -103,7 +103,7 @@ GX_HD double gx_neighbour(int *counts, double x, int by_value)
  * Special neighbours: those set in m, or with by_value those whose value is NaN. */
 GX_HD double GXFN(gx_predict_dir)(const uint32_t *m, int by_value, const T *v, uint64_t idx,
                                   uint64_t s, uint64_t ds, uint64_t ck, uint64_t nk, int cubic,
-                                  int *inner)
+                                  int single, int *inner)
 {
     int am3 = ck >= 3 * s, am1 = 1, ap1 = ck + s < nk, ap3 = ck + 3 * s < nk;
     if (m) {
@@ -117,41 +117,48 @@ GX_HD double GXFN(gx_predict_dir)(const uint32_t *m, int by_value, const T *v, u
     const double C = gx_neighbour(&ap1, ap1 ? (double)v[idx + ds] : 0.0, by_value);
     const double D = gx_neighbour(&ap3, ap3 ? (double)v[idx + 3 * ds] : 0.0, by_value);
     *inner = am1 && ap1;
+    if (single) /* binary32: the values are floats */
+        return (double)strata_predict_s(cubic, am3, am1, ap1, ap3, (float)A, (float)B, (float)C, (float)D);
     return strata_predict(cubic, am3, am1, ap1, ap3, A, B, C, D);
 }
 
 /* The prediction at point idx (coordinate ck along the pass's dimension k). */
 GX_HD double GXFN(gx_predict_at)(const gx_interp_args *a, const T *v, uint64_t idx, uint64_t ck,
-                                 int cubic)
+                                 int cubic, int single)
 {
     int inner;
-    return GXFN(gx_predict_dir)(a->nb_mask, a->mask && !a->nb_mask, v, idx, a->s, a->ds, ck, a->g.n[a->k], cubic, &inner);
+    return GXFN(gx_predict_dir)(a->nb_mask, a->mask && !a->nb_mask, v, idx, a->s, a->ds, ck, a->g.n[a->k], cubic,
+                                single, &inner);
 }
 
 /* The multi-dimensional prediction at point idx, coordinates c: strata_predict_md
  * with running sums (the same additions in the same order), so that no array
  * indexed at run time pushes the kernel into local memory. */
 GX_HD double GXFN(gx_predict_md)(const gx_interp_args *a, const T *v, uint64_t idx,
-                                 const uint64_t c[4], unsigned odd)
+                                 const uint64_t c[4], unsigned odd, int single)
 {
     double sum_in = 0.0, sum_all = 0.0;
+    float sum_in_s = 0.0f, sum_all_s = 0.0f; /* binary32 */
     int n_in = 0, n_all = 0;
     for (int j = 0; j < 4; j++) {
         if (!((odd >> j) & 1)) continue;
         int inner;
         const double p = GXFN(gx_predict_dir)(a->nb_mask, a->mask && !a->nb_mask, v, idx, a->s, a->s * a->g.st[j],
-                                              gx_pick(c, j), a->g.n[j], 1, &inner);
-        if (inner) { sum_in += p; n_in++; }
+                                              gx_pick(c, j), a->g.n[j], 1, single, &inner);
+        if (inner) { sum_in += p; sum_in_s += (float)p; n_in++; }
         sum_all += p;
+        sum_all_s += (float)p;
         n_all++;
     }
+    if (single) return (double)(n_in ? sum_in_s / (float)n_in : sum_all_s / (float)n_all);
     return n_in ? sum_in / (double)n_in : sum_all / (double)n_all;
 }
 
 GX_HD double GXFN(gx_pred)(const gx_interp_args *a, const T *v, uint64_t idx, const uint64_t c[4])
 {
-    return a->odd ? GXFN(gx_predict_md)(a, v, idx, c, a->odd)
-                  : GXFN(gx_predict_at)(a, v, idx, gx_pick(c, a->k), a->cubic);
+    const int single = sizeof(T) == 4 && a->lp.single;
+    return a->odd ? GXFN(gx_predict_md)(a, v, idx, c, a->odd, single)
+                  : GXFN(gx_predict_at)(a, v, idx, gx_pick(c, a->k), a->cubic, single);
 }
 
 GX_HD void GXFN(gx_interp_enc)(const gx_interp_args *a, uint64_t o, uint64_t j0)
@@ -166,7 +173,7 @@ GX_HD void GXFN(gx_interp_enc)(const gx_interp_args *a, uint64_t o, uint64_t j0)
         const double pred = GXFN(gx_pred)(a, v, idx, r.c);
         const T x = ((const T *)a->src)[idx];
         T rec = x;
-        const unsigned q = GXFN(strata_quantize)(x, pred, a->step, a->inv_step, a->eb, &rec);
+        const unsigned q = GXFN(strata_quantize_at)(&a->lp, x, pred, &rec);
         a->sym[gx_slot(a->lo_bits, a->lo_off, pos)] = (uint16_t)q;
         v[idx] = q ? rec : x;
         if (!q) gx_atomic_or32(&a->unpred_bits[idx >> 5], 1u << (idx & 31));
@@ -185,7 +192,7 @@ GX_HD void GXFN(gx_interp_dec)(const gx_interp_args *a, uint64_t o, uint64_t j0)
         const unsigned q = a->sym[gx_slot(a->lo_bits, a->lo_off, pos)];
         if (q) {
             const double pred = GXFN(gx_pred)(a, v, idx, r.c);
-            v[idx] = GXFN(strata_dequantize)(q, pred, a->step);
+            v[idx] = GXFN(strata_dequantize_at)(&a->lp, q, pred);
         } else {
             v[idx] = ((const T *)a->unpred)[gx_rank(a->unpred_bits, a->unpred_off, idx)];
         }
@@ -200,7 +207,7 @@ GX_HD void GXFN(gx_origin_enc)(const gx_interp_args *a, uint64_t i)
     T *v = (T *)a->v;
     const T x = ((const T *)a->src)[0];
     T r = x;
-    const unsigned q = GXFN(strata_quantize)(x, 0.0, a->step, a->inv_step, a->eb, &r);
+    const unsigned q = GXFN(strata_quantize_at)(&a->lp, x, 0.0, &r);
     a->sym[0] = (uint16_t)q;
     v[0] = q ? r : x;
     if (!q) gx_atomic_or32(&a->unpred_bits[0], 1u);
@@ -212,7 +219,7 @@ GX_HD void GXFN(gx_origin_dec)(const gx_interp_args *a, uint64_t i)
     if (a->mask && gx_bit(a->mask, 0)) return;
     T *v = (T *)a->v;
     const unsigned q = a->sym[0];
-    v[0] = q ? GXFN(strata_dequantize)(q, 0.0, a->step) : ((const T *)a->unpred)[0];
+    v[0] = q ? GXFN(strata_dequantize_at)(&a->lp, q, 0.0) : ((const T *)a->unpred)[0];
 }
 
 /* One sampled point of the plan estimate (FN(visit) with OP_ESTIMATE): the
@@ -240,11 +247,11 @@ GX_HD void GXFN(gx_est_point)(const gx_est_args *a, uint64_t p)
     const double x = (double)v[idx];
     if (ps->k < 0) {
         ia.k = 0;
-        a->pe0[p] = strata_est_cost(ps->inv_step, fabs(x - GXFN(gx_predict_md)(&ia, v, idx, c, ps->odd)));
+        a->pe0[p] = strata_est_cost(ps->inv_step, fabs(x - GXFN(gx_predict_md)(&ia, v, idx, c, ps->odd, 0)));
         a->pe1[p] = 0.0;
     } else {
-        a->pe0[p] = strata_est_cost(ps->inv_step, fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 0)));
-        a->pe1[p] = strata_est_cost(ps->inv_step, fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 1)));
+        a->pe0[p] = strata_est_cost(ps->inv_step, fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 0, 0)));
+        a->pe1[p] = strata_est_cost(ps->inv_step, fabs(x - GXFN(gx_predict_at)(&ia, v, idx, gx_pick(c, ps->k), 1, 0)));
     }
     a->pv[p] = 1;
 }

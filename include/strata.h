@@ -40,7 +40,7 @@ extern "C" {
 #define STRATA_VERSION_NUMBER \
     (STRATA_VERSION_MAJOR * 10000 + STRATA_VERSION_MINOR * 100 + STRATA_VERSION_PATCH)
 /* Version of the stream format this library writes. It reads every earlier one. */
-#define STRATA_FORMAT_VERSION 2
+#define STRATA_FORMAT_VERSION 3
 
 /*! strata_version_number() :
  *  @return STRATA_VERSION_NUMBER of the library actually linked. */

@@ -103,7 +103,7 @@ static double squared_error(const strata_field *f, const void *src, const void *
  * special and unpredictable points keep their original values at src, where
  * the SPECIALS and UNPRED sections take them from. */
 static strata_status encode_interp(const strata_field *f, const void *src, void *work, size_t n,
-                                   const uint8_t *mask, size_t specials, double eb,
+                                   const uint8_t *mask, size_t specials, double eb, int binary32,
                                    unsigned coder, int threads, strata_buf *payload,
                                    double *sq_err)
 {
@@ -122,10 +122,10 @@ static strata_status encode_interp(const strata_field *f, const void *src, void 
     if (copy) strata_copy(work, src, n * w, threads);
     if (f->dtype == STRATA_FLOAT32) {
         if (!strata_interp_plan_f32(&g, work, mask, eb, coder, threads, plan)) goto done;
-        strata_interp_encode_f32(&g, plan, work, codes, mask, eb, threads);
+        strata_interp_encode_f32(&g, plan, work, codes, mask, eb, binary32, threads);
     } else {
         if (!strata_interp_plan_f64(&g, work, mask, eb, coder, threads, plan)) goto done;
-        strata_interp_encode_f64(&g, plan, work, codes, mask, eb, threads);
+        strata_interp_encode_f64(&g, plan, work, codes, mask, eb, 0, threads);
     }
     if (sq_err) *sq_err = squared_error(f, src, work, n, mask);
     if (copy) free(work);
@@ -138,7 +138,7 @@ static strata_status encode_interp(const strata_field *f, const void *src, void 
     if (!(bits = strata_alloc_large((n + 7) / 8, 1))) goto done;
 
     uint8_t params[STRATA_PARAMS_HEAD + STRATA_MAX_LEVELS * STRATA_PARAMS_PER_LEVEL];
-    strata_params_write(&g, plan, coder, params);
+    strata_params_write(&g, plan, coder, binary32, params);
     strata_section_append(payload, STRATA_SEC_PARAMS, params, strata_params_size(&g), STRATA_STORE, threads);
 
     if (specials) append_specials(payload, src, w, n, mask, bits, threads);
@@ -219,7 +219,7 @@ typedef struct {
     const void *src;
     size_t n, specials;
     const uint8_t *mask;
-    double range, target;
+    double vmin, vmax, range, target;
     unsigned coder, wavelet_coder; /* the interpolation's and the wavelet's */
     int threads;
     strata_status st;
@@ -240,7 +240,8 @@ static double interp_trial(void *ctx, double eb)
 {
     psnr_job *j = ctx;
     double sq;
-    j->st = encode_interp(j->f, j->src, NULL, j->n, j->mask, j->specials, eb, j->coder, j->threads, NULL, &sq);
+    j->st = encode_interp(j->f, j->src, NULL, j->n, j->mask, j->specials, eb,
+                          strata_choose_binary32(j->f->dtype, eb, j->vmin, j->vmax), j->coder, j->threads, NULL, &sq);
     return j->st == STRATA_OK ? psnr_of(j, sq) : NAN;
 }
 
@@ -383,7 +384,8 @@ static strata_status encode_psnr(psnr_job *j, double vmin, double vmax, strata_b
     *method_out = eb > 0 ? STRATA_METHOD_INTERP : STRATA_METHOD_RAW;
     if (j->st != STRATA_OK) return j->st;
     if (eb > 0) {
-        const strata_status st = encode_interp(j->f, j->src, NULL, j->n, j->mask, j->specials, eb, j->coder,
+        const strata_status st = encode_interp(j->f, j->src, NULL, j->n, j->mask, j->specials, eb,
+                                               strata_choose_binary32(j->f->dtype, eb, vmin, vmax), j->coder,
                                                j->threads, best, NULL);
         if (st != STRATA_OK) return st;
     }
@@ -431,18 +433,20 @@ static strata_status compress_field(const strata_field *f, const void *src, void
     strata_method method = STRATA_METHOD_INTERP;
     if (p->mode == STRATA_MODE_PSNR && scan.vmax > scan.vmin) {
         psnr_job job = {.f = &h.info.field, .src = src, .n = n, .specials = scan.specials, .mask = mask,
-                        .range = scan.vmax - scan.vmin, .target = p->bound, .coder = coder,
+                        .vmin = scan.vmin, .vmax = scan.vmax, .range = scan.vmax - scan.vmin, .target = p->bound, .coder = coder,
                         .wavelet_coder = p->coder == STRATA_CODER_DEFAULT ? STRATA_CODER_RANGE_BANDS
                                                                           : (unsigned)p->coder,
                         .threads = threads, .st = STRATA_OK};
         st = encode_psnr(&job, scan.vmin, scan.vmax, &payload, &eb, &method);
     } else if ((eb = strata_resolve_abs_bound(p->mode, p->bound, scan.vmin, scan.vmax)) > 0) {
-        st = encode_interp(&h.info.field, src, inplace, n, mask, scan.specials, eb, coder, threads,
+        st = encode_interp(&h.info.field, src, inplace, n, mask, scan.specials, eb,
+                           strata_choose_binary32(f->dtype, eb, scan.vmin, scan.vmax), coder, threads,
                            &payload, NULL);
     }
     if (st == STRATA_OK && eb > 0) {
         h.method = method;
         h.info.abs_bound = eb;
+        h.binary32 = method == STRATA_METHOD_INTERP && strata_choose_binary32(f->dtype, eb, scan.vmin, scan.vmax);
     } else if (st == STRATA_OK) {
         /* Lossless asked for, or a bound of zero width (constant field, no valid
          * points) where exact coding is the only way to honour it. */

@@ -105,8 +105,9 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
     const strata_section *ps = &sec[STRATA_SEC_PARAMS];
     STRATA_RETURN_IF(!ps->present || ps->coding != STRATA_CODING_STORED, STRATA_ERR_CORRUPT);
     unsigned coder_id;
-    STRATA_RETURN_IF(!strata_params_read(&g, ps->data, ps->stored_size, h->info.abs_bound, plan,
-                                         &coder_id), STRATA_ERR_CORRUPT);
+    int binary32;
+    STRATA_RETURN_IF(!strata_params_read(&g, h, ps->data, ps->stored_size, plan, &coder_id, &binary32),
+                     STRATA_ERR_CORRUPT);
     /* Coder 4 needs subbands: method 4 only. */
     const strata_segment_coder *coder = strata_segment_coder_get(coder_id);
     STRATA_RETURN_IF(!coder || coder_id == STRATA_CODER_RANGE_BANDS, STRATA_ERR_CORRUPT);
@@ -147,8 +148,8 @@ static strata_status decode_interp(const strata_header *h, const strata_section 
     const size_t unpred = strata_unpred_bits(&g, codes, mask, bits, threads);
     st = place_values(&sec[STRATA_SEC_UNPRED], dst, n, w, bits, unpred, threads);
     if (st != STRATA_OK) goto done;
-    if (f->dtype == STRATA_FLOAT32) strata_interp_decode_f32(&g, plan, (float *)dst, codes, mask, threads);
-    else strata_interp_decode_f64(&g, plan, (double *)dst, codes, mask, threads);
+    if (f->dtype == STRATA_FLOAT32) strata_interp_decode_f32(&g, plan, (float *)dst, codes, mask, binary32, threads);
+    else strata_interp_decode_f64(&g, plan, (double *)dst, codes, mask, 0, threads);
 done:
     free(bits); free(mask); free(codes); free(sym);
     return st;

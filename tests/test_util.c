@@ -254,8 +254,12 @@ static void check_info(const strata_stream_info *in, const strata_field *f, cons
                        const strata_params *p, size_t stream_size, int blocks, const char *label)
 {
     const size_t n = tu_count(f->ndims, f->dims);
-    /* The lowest version that describes the stream: 2 for method 4, else 1. */
-    const unsigned want_version = in->method == 4 ? 2 : 1;
+    /* The lowest version that describes the stream: 2 for method 4; 3 for
+     * method 1 on float32 with a bound of at least 2^-13 of the largest
+     * magnitude, below 2^126 (binary32 arithmetic, format.md 4.1); else 1. */
+    const int binary32 = in->method == 1 && f->dtype == STRATA_FLOAT32 && in->abs_bound < 0x1p126 &&
+                         in->abs_bound * 8192.0 >= fmax(fabs(in->valid_min), fabs(in->valid_max));
+    const unsigned want_version = in->method == 4 ? 2 : binary32 ? 3 : 1;
     TU_EXPECT(in->format_version == want_version, "%s: version %u, want %u", label, in->format_version,
               want_version);
     TU_EXPECT(in->field.dtype == f->dtype, "%s: dtype %d", label, (int)in->field.dtype);

@@ -2,6 +2,7 @@
 #ifndef STRATA_FORMAT_H
 #define STRATA_FORMAT_H
 
+#include <math.h>
 #include "internal.h"
 
 #define STRATA_MAGIC "STRA"
@@ -27,6 +28,25 @@ static inline unsigned strata_method_version(strata_method m)
 {
     return m == STRATA_METHOD_WAVELET ? 2 : 1;
 }
+/* Method 1 in binary32 arithmetic (PARAMS arithmetic 1) needs version 3. */
+static inline unsigned strata_stream_version(strata_method m, int binary32)
+{
+    const unsigned v = strata_method_version(m);
+    return m == STRATA_METHOD_INTERP && binary32 && v < 3 ? 3 : v;
+}
+
+/* The encoder's choice of binary32 arithmetic for method 1 (every backend's,
+ * so they write the same bytes): float32 fields whose bound is at least 2^-13
+ * of their largest magnitude. A prediction in binary32 is then off its
+ * binary64 value by about 2^-21 of that magnitude, under 1% of the bin, and
+ * the reconstructions that rounding pushes past the bound (stored exactly)
+ * stay rare. Tighter bounds keep binary64, as do bounds whose bin would not
+ * be a finite float. */
+static inline int strata_choose_binary32(strata_dtype dt, double eb, double vmin, double vmax)
+{
+    const double amax = fmax(fabs(vmin), fabs(vmax));
+    return dt == STRATA_FLOAT32 && eb * 0x1p13 >= amax && eb < 0x1p126;
+}
 
 typedef enum {
     STRATA_SEC_PARAMS = 1,   /* interp: levels, predictors, level bounds */
@@ -45,6 +65,7 @@ typedef enum { STRATA_CODING_STORED = 0, STRATA_CODING_ZSTD = 1 } strata_coding;
 typedef struct {
     strata_stream_info info;
     strata_method method;
+    int binary32; /* method 1 in binary32 arithmetic: version 3 */
     uint64_t payload_size;
     uint64_t payload_checksum;
     size_t count; /* points */

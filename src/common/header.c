@@ -8,7 +8,7 @@ void strata_header_write(const strata_header *h, uint8_t *d)
     const strata_stream_info *in = &h->info;
     memset(d, 0, STRATA_HEADER_SIZE);
     memcpy(d, STRATA_MAGIC, 4);
-    strata_put_u16(d + 4, (uint16_t)strata_method_version(h->method));
+    strata_put_u16(d + 4, (uint16_t)strata_stream_version(h->method, h->binary32));
     strata_put_u16(d + 6, STRATA_HEADER_SIZE);
     d[8] = (uint8_t)in->field.dtype;
     d[9] = (uint8_t)in->field.ndims;

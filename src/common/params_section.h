@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include "bytes.h"
+#include "format.h"
 #include "../decompose/grid.h"
 #include "../decompose/wavelet.h"
 
@@ -19,13 +20,15 @@ static inline size_t strata_params_size(const strata_grid *g)
     return STRATA_PARAMS_HEAD + (size_t)strata_plan_levels(g) * STRATA_PARAMS_PER_LEVEL;
 }
 
+/* binary32: the arithmetic field (format.md 4.1), 1 for binary32. */
 static inline void strata_params_write(const strata_grid *g, const strata_level_plan *plan,
-                                       unsigned coder, uint8_t *p)
+                                       unsigned coder, int binary32, uint8_t *p)
 {
     memset(p, 0, strata_params_size(g));
     strata_put_u32(p, (uint32_t)g->levels);
     strata_put_u32(p + 4, STRATA_QUANT_RADIUS);
     strata_put_u32(p + 8, coder);
+    strata_put_u32(p + 12, binary32 ? 1u : 0u);
     for (int l = 0; l < strata_plan_levels(g); l++) {
         uint8_t *e = p + STRATA_PARAMS_HEAD + (size_t)l * STRATA_PARAMS_PER_LEVEL;
         e[0] = plan[l].predictor;
@@ -34,14 +37,19 @@ static inline void strata_params_write(const strata_grid *g, const strata_level_
     }
 }
 
-/* Returns 0 if the section does not describe a valid plan for grid g. */
-static inline int strata_params_read(const strata_grid *g, const uint8_t *p, size_t size,
-                                     double abs_bound, strata_level_plan *plan, unsigned *coder)
+/* Returns 0 if the section does not describe a valid plan for grid g of a
+ * stream of header h (binary32 arithmetic only for float32, from version 3). */
+static inline int strata_params_read(const strata_grid *g, const strata_header *h, const uint8_t *p,
+                                     size_t size, strata_level_plan *plan, unsigned *coder, int *binary32)
 {
     if (size != strata_params_size(g)) return 0;
     if (strata_get_u32(p) != (uint32_t)g->levels || strata_get_u32(p + 4) != STRATA_QUANT_RADIUS) return 0;
     *coder = strata_get_u32(p + 8);
-    for (int i = 12; i < STRATA_PARAMS_HEAD; i++) if (p[i]) return 0;
+    const uint32_t arith = strata_get_u32(p + 12);
+    if (arith > 1 || (arith && (h->info.field.dtype != STRATA_FLOAT32 || h->info.format_version < 3)))
+        return 0;
+    *binary32 = (int)arith;
+    const double abs_bound = h->info.abs_bound;
     for (int l = 0; l < strata_plan_levels(g); l++) {
         const uint8_t *e = p + STRATA_PARAMS_HEAD + (size_t)l * STRATA_PARAMS_PER_LEVEL;
         if (e[0] >= STRATA_PRED_COUNT_ || e[5] || e[6] || e[7]) return 0;

@@ -175,17 +175,18 @@ void strata_fine_level_counts(const strata_grid *g, const uint8_t *mask, size_t 
 /* Per-dtype entry points generated from interp_template.h (interp.c). `codes`
  * holds a code a point: in index order if there is a mask, else in level order
  * (format.md 4.3). Encode overwrites v with the reconstruction, except at the
- * special and unpredictable points, which keep their values. */
+ * special and unpredictable points, which keep their values. single: binary32
+ * arithmetic (PARAMS arithmetic 1, format.md 4.2), float32 only. */
 #define STRATA_DECLARE_INTERP(T, SFX)                                                   \
     int strata_interp_plan_##SFX(const strata_grid *g, const T *v, const uint8_t *mask,  \
                                  double eb, unsigned coder, int threads,                 \
                                  strata_level_plan *plan);                               \
     void strata_interp_encode_##SFX(const strata_grid *g, const strata_level_plan *plan, \
                                     T *v, uint16_t *codes, const uint8_t *mask,          \
-                                    double eb, int threads);                             \
+                                    double eb, int single, int threads);                 \
     void strata_interp_decode_##SFX(const strata_grid *g, const strata_level_plan *plan, \
                                     T *v, const uint16_t *codes, const uint8_t *mask,    \
-                                    int threads);
+                                    int single, int threads);
 STRATA_DECLARE_INTERP(float, f32)
 STRATA_DECLARE_INTERP(double, f64)
 #undef STRATA_DECLARE_INTERP

@@ -85,23 +85,26 @@ typedef struct {
     T *v;
     uint16_t *codes;
     const uint8_t *mask;
-    double step, inv_step, eb;
+    strata_line_params lp; /* the level's */
     int cubic;
     double err[2];
     size_t sampled;
 } FN(interp_state);
 
-/* Quantizes (encode) or reconstructs (decode) point idx against pred; its code
- * is codes[ci]. */
+/* Whether the level computes in binary32: only where the values are floats. */
+#define FN_SINGLE(st) (sizeof(T) == 4 && (st)->lp.single)
+
+/* Quantizes (encode) or reconstructs (decode) point idx against pred (in
+ * binary32, a float held in a double); its code is codes[ci]. */
 STRATA_INLINE void FN(apply)(const int op, FN(interp_state) *st, size_t idx, size_t ci, double pred)
 {
     T *v = st->v;
     if (op == OP_DECODE) {
         unsigned q = st->codes[ci];
-        if (q) v[idx] = FN(strata_dequantize)(q, pred, st->step);
+        if (q) v[idx] = FN(strata_dequantize_at)(&st->lp, q, pred);
     } else {
         T r;
-        unsigned q = FN(strata_quantize)(v[idx], pred, st->step, st->inv_step, st->eb, &r);
+        unsigned q = FN(strata_quantize_at)(&st->lp, v[idx], pred, &r);
         st->codes[ci] = (uint16_t)q;
         if (q) v[idx] = r;
     }
@@ -125,8 +128,12 @@ STRATA_INLINE void FN(neighbours)(const int masked, const T *v, const uint8_t *m
     nb[3] = f[3] ? (double)v[idx + 3 * ds] : 0.0;
 }
 
-STRATA_INLINE double FN(predict_nb)(int cubic, const int f[4], const double nb[4])
+/* The prediction from neighbours nb (floats held in doubles when single). */
+STRATA_INLINE double FN(predict_nb)(const int single, int cubic, const int f[4], const double nb[4])
 {
+    if (single)
+        return strata_predict_s(cubic, f[0], f[1], f[2], f[3], (float)nb[0], (float)nb[1], (float)nb[2],
+                                (float)nb[3]);
     return strata_predict(cubic, f[0], f[1], f[2], f[3], nb[0], nb[1], nb[2], nb[3]);
 }
 
@@ -139,12 +146,12 @@ STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *s
     FN(neighbours)(masked, st->v, st->mask, idx, ds, f, nb);
     if (op == OP_ESTIMATE) {
         const double x = (double)st->v[idx];
-        st->err[0] += strata_est_cost(st->inv_step, fabs(x - FN(predict_nb)(0, f, nb)));
-        st->err[1] += strata_est_cost(st->inv_step, fabs(x - FN(predict_nb)(1, f, nb)));
+        st->err[0] += strata_est_cost(st->lp.inv_step, fabs(x - FN(predict_nb)(0, 0, f, nb)));
+        st->err[1] += strata_est_cost(st->lp.inv_step, fabs(x - FN(predict_nb)(0, 1, f, nb)));
         st->sampled++;
         return;
     }
-    FN(apply)(op, st, idx, ci, FN(predict_nb)(st->cubic, f, nb));
+    FN(apply)(op, st, idx, ci, FN(predict_nb)(op != OP_ESTIMATE && FN_SINGLE(st), st->cubic, f, nb));
 }
 
 /* The stencils of a multi-dimensional row along the dimensions 0-2 in which
@@ -165,24 +172,31 @@ STRATA_INLINE void FN(visit_md)(const int op, const int masked, FN(interp_state)
                                 size_t idx, size_t ci, size_t s, int am3, int ap1, int ap3)
 {
     if (masked && st->mask[idx]) return;
+    const int single = op != OP_ESTIMATE && FN_SINGLE(st);
     double p[4], nb[4];
     int inner[4];
     for (int i = 0; i < n; i++) {
         int f[4] = {1, 1, 1, 1};
         if (!full) memcpy(f, r->f[i], sizeof f);
         FN(neighbours)(masked, st->v, st->mask, idx, r->ds[i], f, nb);
-        p[i] = FN(predict_nb)(1, f, nb);
+        p[i] = FN(predict_nb)(single, 1, f, nb);
         inner[i] = f[1] && f[2];
     }
     if (along) {
         int f[4] = {am3, 1, ap1, ap3};
         FN(neighbours)(masked, st->v, st->mask, idx, s, f, nb);
-        p[n] = FN(predict_nb)(1, f, nb);
+        p[n] = FN(predict_nb)(single, 1, f, nb);
         inner[n] = f[1] && f[2];
     }
-    const double pred = strata_predict_md(n + along, p, inner);
+    double pred;
+    if (single) {
+        const float ps[4] = {(float)p[0], (float)p[1], (float)p[2], (float)p[3]};
+        pred = strata_predict_md_s(n + along, ps, inner);
+    } else {
+        pred = strata_predict_md(n + along, p, inner);
+    }
     if (op == OP_ESTIMATE) {
-        st->err[0] += strata_est_cost(st->inv_step, fabs((double)st->v[idx] - pred));
+        st->err[0] += strata_est_cost(st->lp.inv_step, fabs((double)st->v[idx] - pred));
         st->sampled++;
         return;
     }
@@ -276,9 +290,8 @@ STRATA_INLINE void FN(row_md)(const int op, const int masked, FN(interp_state) *
 STRATA_INLINE void FN(row_line)(const int op, FN(interp_state) *st, int form, size_t idx,
                                 size_t xs, size_t ds, int on_row, size_t n, size_t ci, size_t cs)
 {
-    const double p[4] = {st->step, st->inv_step, st->eb, sizeof(T) == 4 ? (double)FLT_MAX : DBL_MAX};
     FN(strata_line)(op, form, st->v + idx, (ptrdiff_t)xs, (ptrdiff_t)ds, on_row, n,
-             op == OP_ESTIMATE ? NULL : st->codes + ci, (ptrdiff_t)cs, p, st->err);
+             op == OP_ESTIMATE ? NULL : st->codes + ci, (ptrdiff_t)cs, &st->lp, st->err);
     if (op == OP_ESTIMATE) st->sampled += n;
 }
 
@@ -395,8 +408,7 @@ static void FN(run_level)(const int op, const strata_grid *g, const strata_level
 {
     int done[4] = {0, 0, 0, 0};
     const size_t s = (size_t)1 << (level - 1);
-    st->step = 2.0 * pl->eb;
-    st->inv_step = 1.0 / st->step;
+    strata_line_params_init(&st->lp, pl->eb, st->lp.eb, st->lp.single, st->lp.tmax);
     st->cubic = pl->predictor == STRATA_PRED_CUBIC;
     if (pl->predictor == STRATA_PRED_MD) {
         for (unsigned i = 0; i < STRATA_MD_PASSES; i++) {
@@ -433,7 +445,7 @@ static void FN(estimate_pass)(const strata_grid *g, const T *v, const uint8_t *m
         memset(&st, 0, sizeof st);
         st.v = (T *)v; /* OP_ESTIMATE only reads */
         st.mask = mask;
-        st.inv_step = inv_step;
+        st.lp.inv_step = inv_step;
         size_t c[3];
         strata_pass_row(pg, o, c);
         if (pg->k < 0) {
@@ -552,43 +564,44 @@ int FN(strata_interp_plan)(const strata_grid *g, const T *v, const uint8_t *mask
     return 1;
 }
 
+/* The origin: predicted as 0.0 with the bin of the top level. */
 static void FN(origin)(const int op, const strata_grid *g, const strata_level_plan *plan,
                        FN(interp_state) *st)
 {
     const strata_level_plan *top = &plan[g->levels > 0 ? g->levels - 1 : 0];
     if (st->mask && st->mask[0]) return;
-    double step = 2.0 * top->eb;
-    if (op == OP_DECODE) {
-        if (st->codes[0]) st->v[0] = FN(strata_dequantize)(st->codes[0], 0.0, step);
-    } else {
-        T r;
-        unsigned q = FN(strata_quantize)(st->v[0], 0.0, step, 1.0 / step, st->eb, &r);
-        st->codes[0] = (uint16_t)q;
-        if (q) st->v[0] = r;
-    }
+    strata_line_params_init(&st->lp, top->eb, st->lp.eb, st->lp.single, st->lp.tmax);
+    FN(apply)(op, st, 0, 0, 0.0);
+}
+
+/* single: binary32 arithmetic (PARAMS arithmetic 1; float32 only). */
+static void FN(interp_run)(const int op, const strata_grid *g, const strata_level_plan *plan, T *v,
+                           uint16_t *codes, const uint8_t *mask, double eb, int single, int threads)
+{
+    FN(interp_state) st;
+    memset(&st, 0, sizeof st);
+    st.v = v; st.codes = codes; st.mask = mask;
+    st.lp.eb = eb;
+    st.lp.single = single;
+    st.lp.tmax = sizeof(T) == 4 ? (double)FLT_MAX : DBL_MAX;
+    FN(origin)(op, g, plan, &st);
+    for (int l = g->levels; l >= 1; l--) FN(run_level)(op, g, &plan[l - 1], l, &st, threads);
 }
 
 void FN(strata_interp_encode)(const strata_grid *g, const strata_level_plan *plan, T *v,
-                              uint16_t *codes, const uint8_t *mask, double eb, int threads)
+                              uint16_t *codes, const uint8_t *mask, double eb, int single, int threads)
 {
-    FN(interp_state) st;
-    memset(&st, 0, sizeof st);
-    st.v = v; st.codes = codes; st.mask = mask; st.eb = eb;
-    FN(origin)(OP_ENCODE, g, plan, &st);
-    for (int l = g->levels; l >= 1; l--) FN(run_level)(OP_ENCODE, g, &plan[l - 1], l, &st, threads);
+    FN(interp_run)(OP_ENCODE, g, plan, v, codes, mask, eb, single, threads);
 }
 
 void FN(strata_interp_decode)(const strata_grid *g, const strata_level_plan *plan, T *v,
-                              const uint16_t *codes, const uint8_t *mask, int threads)
+                              const uint16_t *codes, const uint8_t *mask, int single, int threads)
 {
-    FN(interp_state) st;
-    memset(&st, 0, sizeof st);
-    st.v = v; st.codes = (uint16_t *)codes; /* OP_DECODE only reads codes */
-    st.mask = mask;
-    FN(origin)(OP_DECODE, g, plan, &st);
-    for (int l = g->levels; l >= 1; l--) FN(run_level)(OP_DECODE, g, &plan[l - 1], l, &st, threads);
+    /* OP_DECODE only reads codes. */
+    FN(interp_run)(OP_DECODE, g, plan, v, (uint16_t *)codes, mask, 0.0, single, threads);
 }
 
+#undef FN_SINGLE
 #undef FN
 #undef STRATA_CAT_
 #undef STRATA_CAT2_

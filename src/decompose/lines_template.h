@@ -25,13 +25,40 @@ STRATA_INLINE double FN(line_predict)(const int form, const T *a, const T *b, co
                                   STRATA_FORM_READS_D(form) ? (double)d[j] : 0.0);
 }
 
-/* Points x[0..n), neighbours a..d[0..n) (those the form reads), codes[0..n). */
-STRATA_INLINE void FN(line_encode_body)(const int form, T *x, const T *a, const T *b,
-                                        const T *c, const T *d, size_t n,
-                                        uint16_t *restrict codes, double step,
-                                        double inv_step, double eb, double tmax)
+/* The same in binary32 (float32 fields only: the values are floats). */
+STRATA_INLINE float FN(line_predict_s)(const int form, const T *a, const T *b, const T *c,
+                                       const T *d, size_t j)
 {
-    const double lim = (double)(STRATA_QUANT_RADIUS - 1);
+    return strata_predict_by_form_s(form, STRATA_FORM_READS_A(form) ? (float)a[j] : 0.0f, (float)b[j],
+                                    STRATA_FORM_READS_C(form) ? (float)c[j] : 0.0f,
+                                    STRATA_FORM_READS_D(form) ? (float)d[j] : 0.0f);
+}
+
+/* Points x[0..n), neighbours a..d[0..n) (those the form reads), codes[0..n). */
+STRATA_INLINE void FN(line_encode_body)(const int form, const int single, T *x, const T *a,
+                                        const T *b, const T *c, const T *d, size_t n,
+                                        uint16_t *restrict codes, const strata_line_params *p)
+{
+    if (single) { /* strata_quantize_s, as selects */
+        const float lim = (float)(STRATA_QUANT_RADIUS - 1), step = p->step_s,
+                    inv_step = p->inv_step_s, eb = p->eb_s;
+        STRATA_NO_DEPS
+        for (size_t j = 0; j < n; j++) {
+            const float xv = (float)x[j];
+            const float pred = FN(line_predict_s)(form, a, b, c, d, j);
+            const float qd = (xv - pred) * inv_step;
+            int ok = (qd > -lim) & (qd < lim);
+            const float qc = ok ? qd : 0.0f;
+            const int q = (int)(qc >= 0 ? qc + 0.5f : qc - 0.5f);
+            const float r = pred + step * (float)q;
+            ok &= fabsf(xv - r) < eb;
+            codes[j] = (uint16_t)(ok ? q + STRATA_QUANT_RADIUS : 0);
+            x[j] = ok ? (T)r : x[j];
+        }
+        return;
+    }
+    const double lim = (double)(STRATA_QUANT_RADIUS - 1), step = p->step, inv_step = p->inv_step,
+                 eb = p->eb, tmax = p->tmax;
     STRATA_NO_DEPS
     for (size_t j = 0; j < n; j++) {
         const double xv = (double)x[j];
@@ -51,10 +78,24 @@ STRATA_INLINE void FN(line_encode_body)(const int form, T *x, const T *a, const 
 
 /* In place, a point of code 0 keeps its value (placed from UNPRED); into a
  * chunk's copy, every point is written and line_scatter() keeps those. */
-STRATA_INLINE void FN(line_decode_body)(const int form, const int in_place, T *x, const T *a,
-                                        const T *b, const T *c, const T *d, size_t n,
-                                        const uint16_t *restrict codes, double step, double tmax)
+STRATA_INLINE void FN(line_decode_body)(const int form, const int single, const int in_place, T *x,
+                                        const T *a, const T *b, const T *c, const T *d, size_t n,
+                                        const uint16_t *restrict codes, const strata_line_params *p)
 {
+    if (single) { /* strata_dequantize_s */
+        const float step = p->step_s;
+        STRATA_NO_DEPS
+        for (size_t j = 0; j < n; j++) {
+            const unsigned code = codes[j];
+            const float pred = FN(line_predict_s)(form, a, b, c, d, j);
+            float r = pred + step * ((float)code - (float)STRATA_QUANT_RADIUS);
+            r = r < -FLT_MAX ? -FLT_MAX : r;
+            r = r > FLT_MAX ? FLT_MAX : r;
+            x[j] = !in_place || code ? (T)r : x[j];
+        }
+        return;
+    }
+    const double step = p->step, tmax = p->tmax;
     STRATA_NO_DEPS
     for (size_t j = 0; j < n; j++) {
         const unsigned code = codes[j];
@@ -180,19 +221,19 @@ STRATA_INLINE void FN(line_scatter)(const FN(line_view) *k, T *x, ptrdiff_t xs, 
 /* One line, op (OP_ENCODE, OP_DECODE, OP_ESTIMATE) with a constant form: in
  * place when contiguous, else chunk by chunk through copies. p holds step,
  * inv_step, eb, tmax. The estimate only reads. */
-STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
-                                int on_row, size_t n, uint16_t *codes, ptrdiff_t cs,
-                                const double p[4], double cost[2])
+STRATA_INLINE void FN(line_run)(const int op, const int form, const int single, T *x, ptrdiff_t xs,
+                                ptrdiff_t ds, int on_row, size_t n, uint16_t *codes, ptrdiff_t cs,
+                                const strata_line_params *p, double cost[2])
 {
     FN(line_view) k;
     if (xs == 1 && cs == 1) {
         FN(line_in_place)(&k, form, x, ds);
         if (op == OP_ENCODE)
-            FN(line_encode_body)(form, k.x, k.a, k.b, k.c, k.d, n, codes, p[0], p[1], p[2], p[3]);
+            FN(line_encode_body)(form, single, k.x, k.a, k.b, k.c, k.d, n, codes, p);
         else if (op == OP_DECODE)
-            FN(line_decode_body)(form, 1, k.x, k.a, k.b, k.c, k.d, n, codes, p[0], p[3]);
+            FN(line_decode_body)(form, single, 1, k.x, k.a, k.b, k.c, k.d, n, codes, p);
         else
-            FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, n, p[1], cost);
+            FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, n, p->inv_step, cost);
         return;
     }
     uint16_t q[STRATA_LINE_CHUNK];
@@ -201,12 +242,12 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
         T *xj = x + (ptrdiff_t)j0 * xs;
         FN(line_gather)(&k, form, op != OP_DECODE, xj, xs, ds, on_row, m);
         if (op == OP_ESTIMATE) {
-            FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, m, p[1], cost);
+            FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, m, p->inv_step, cost);
             continue;
         }
         uint16_t *c = cs == 1 ? codes + j0 : q;
         if (op == OP_ENCODE) {
-            FN(line_encode_body)(form, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[1], p[2], p[3]);
+            FN(line_encode_body)(form, single, k.x, k.a, k.b, k.c, k.d, m, c, p);
             if (cs == 2) strata_store_even16(codes + 2 * j0, q, m);
             else if (cs != 1)
                 for (size_t j = 0; j < m; j++) codes[(ptrdiff_t)(j0 + j) * cs] = q[j];
@@ -215,20 +256,25 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, T *x, ptrdiff_t xs
                 for (size_t j = 0; j < m; j++) q[j] = codes[2 * (j0 + j)];
             else if (cs != 1)
                 for (size_t j = 0; j < m; j++) q[j] = codes[(ptrdiff_t)(j0 + j) * cs];
-            FN(line_decode_body)(form, 0, k.x, k.a, k.b, k.c, k.d, m, c, p[0], p[3]);
+            FN(line_decode_body)(form, single, 0, k.x, k.a, k.b, k.c, k.d, m, c, p);
         }
         FN(line_scatter)(&k, xj, xs, m, op == OP_DECODE ? c : NULL);
     }
 }
 
-/* One instantiation per form, built once per target (lines.c). codes: written
- * when encoding, read when decoding, NULL for the estimate. */
+/* One instantiation per form and arithmetic, built once per target (lines.c).
+ * codes: written when encoding, read when decoding, NULL for the estimate. */
 static STRATA_CLONES void FN(line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds,
                                         int on_row, size_t n, uint16_t *codes, ptrdiff_t cs,
-                                        const double p[4], double cost[2])
+                                        const strata_line_params *p, double cost[2])
 {
-#define STRATA_LINE_CASE(OP, F) \
-    case F: FN(line_run)(OP, F, x, xs, ds, on_row, n, codes, cs, p, cost); break;
+    /* Binary32 only where the values are floats. */
+    const int single = sizeof(T) == 4 && p->single;
+#define STRATA_LINE_CASE(OP, F)                                                                  \
+    case F:                                                                                      \
+        if (single) FN(line_run)(OP, F, 1, x, xs, ds, on_row, n, codes, cs, p, cost);            \
+        else FN(line_run)(OP, F, 0, x, xs, ds, on_row, n, codes, cs, p, cost);                   \
+        break;
 #define STRATA_LINE_OP(OP)                           \
     switch (form) {                                  \
     STRATA_LINE_CASE(OP, STRATA_FORM_MID)            \
@@ -240,7 +286,7 @@ static STRATA_CLONES void FN(line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff
     }
     if (op == OP_ENCODE) STRATA_LINE_OP(OP_ENCODE)
     else if (op == OP_DECODE) STRATA_LINE_OP(OP_DECODE)
-    else FN(line_run)(OP_ESTIMATE, STRATA_FORM_CUBIC, x, xs, ds, on_row, n, NULL, 1, p, cost);
+    else FN(line_run)(OP_ESTIMATE, STRATA_FORM_CUBIC, 0, x, xs, ds, on_row, n, NULL, 1, p, cost);
 #undef STRATA_LINE_OP
 #undef STRATA_LINE_CASE
 }
@@ -248,7 +294,7 @@ static STRATA_CLONES void FN(line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff
 /* The entry point of lines.h: a plain function (clang resolves target clones
  * only within their translation unit). */
 void FN(strata_line)(int op, int form, T *x, ptrdiff_t xs, ptrdiff_t ds, int on_row, size_t n,
-                     uint16_t *codes, ptrdiff_t cs, const double p[4], double cost[2])
+                     uint16_t *codes, ptrdiff_t cs, const strata_line_params *p, double cost[2])
 {
     FN(line)(op, form, x, xs, ds, on_row, n, codes, cs, p, cost);
 }

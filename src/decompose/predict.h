@@ -9,6 +9,7 @@
 #ifndef STRATA_PREDICT_H
 #define STRATA_PREDICT_H
 
+#include <float.h>
 #include <math.h>
 #include "grid.h"
 
@@ -43,42 +44,49 @@ STRATA_HD int strata_predict_form(int cubic, int am3, int am1, int ap1, int ap3)
     return STRATA_FORM_NONE;
 }
 
-STRATA_HD double strata_predict_by_form(int form, double a, double b, double c, double d)
-{
-    switch (form) {
-    case STRATA_FORM_MID: return (b + c) * 0.5;
-    case STRATA_FORM_CUBIC: return (-a + 9.0 * b + 9.0 * c - d) * 0.0625;
-    case STRATA_FORM_NO_A: return (3.0 * b + 6.0 * c - d) * 0.125;
-    case STRATA_FORM_NO_D: return (-a + 6.0 * b + 3.0 * c) * 0.125;
-    case STRATA_FORM_EXTRAP_B: return (3.0 * b - a) * 0.5;
-    case STRATA_FORM_B: return b;
-    case STRATA_FORM_EXTRAP_C: return (3.0 * c - d) * 0.5;
-    case STRATA_FORM_C: return c;
-    default: return 0.0;
+/* The formulas, written once for binary64 (suffix none: every stream) and for
+ * binary32 (suffix _s: float32 fields whose PARAMS say arithmetic 1). A
+ * constant such as (A)9.0 is exact in either type.
+ *
+ * strata_predict_md: the prediction of a point new along n dimensions at once,
+ * the mean of the 1D predictions p[i] along those whose stencil straddles the
+ * point (inner[i]: b and c exist), or of all of them when none does. Summed in
+ * dimension order so that every backend rounds the same way. Halving is exact,
+ * so only a mean of three needs the (slow) division. */
+#define STRATA_DEFINE_PREDICT(A, S)                                                          \
+    STRATA_HD A strata_predict_by_form##S(int form, A a, A b, A c, A d)                      \
+    {                                                                                        \
+        switch (form) {                                                                      \
+        case STRATA_FORM_MID: return (b + c) * (A)0.5;                                       \
+        case STRATA_FORM_CUBIC: return (-a + (A)9.0 * b + (A)9.0 * c - d) * (A)0.0625;      \
+        case STRATA_FORM_NO_A: return ((A)3.0 * b + (A)6.0 * c - d) * (A)0.125;             \
+        case STRATA_FORM_NO_D: return (-a + (A)6.0 * b + (A)3.0 * c) * (A)0.125;            \
+        case STRATA_FORM_EXTRAP_B: return ((A)3.0 * b - a) * (A)0.5;                         \
+        case STRATA_FORM_B: return b;                                                        \
+        case STRATA_FORM_EXTRAP_C: return ((A)3.0 * c - d) * (A)0.5;                         \
+        case STRATA_FORM_C: return c;                                                        \
+        default: return (A)0.0;                                                              \
+        }                                                                                    \
+    }                                                                                        \
+    STRATA_HD A strata_predict##S(int cubic, int am3, int am1, int ap1, int ap3, A a, A b,   \
+                                  A c, A d)                                                  \
+    {                                                                                        \
+        return strata_predict_by_form##S(strata_predict_form(cubic, am3, am1, ap1, ap3), a,  \
+                                         b, c, d);                                           \
+    }                                                                                        \
+    STRATA_HD A strata_predict_md##S(int n, const A *p, const int *inner)                    \
+    {                                                                                        \
+        A sum = (A)0.0;                                                                      \
+        int m = 0;                                                                           \
+        for (int i = 0; i < n; i++)                                                          \
+            if (inner[i]) { sum += p[i]; m++; }                                              \
+        if (m == 0)                                                                          \
+            for (int i = 0; i < n; i++) { sum += p[i]; m++; }                                \
+        return m == 1 ? sum : m == 2 ? sum * (A)0.5 : m == 4 ? sum * (A)0.25 : sum / (A)m;   \
     }
-}
-
-STRATA_HD double strata_predict(int cubic, int am3, int am1, int ap1, int ap3,
-                                double a, double b, double c, double d)
-{
-    return strata_predict_by_form(strata_predict_form(cubic, am3, am1, ap1, ap3), a, b, c, d);
-}
-
-/* Multi-dimensional prediction of a point new along n dimensions at once: the
- * mean of the 1D predictions p[i] along those whose stencil straddles the point
- * (inner[i]: b and c exist), or of all of them when none does. Summed in
- * dimension order so that every backend rounds the same way. */
-STRATA_HD double strata_predict_md(int n, const double *p, const int *inner)
-{
-    double sum = 0.0;
-    int m = 0;
-    for (int i = 0; i < n; i++)
-        if (inner[i]) { sum += p[i]; m++; }
-    if (m == 0)
-        for (int i = 0; i < n; i++) { sum += p[i]; m++; }
-    /* Halving is exact, so only a mean of three needs the (slow) division. */
-    return m == 1 ? sum : m == 2 ? sum * 0.5 : m == 4 ? sum * 0.25 : sum / (double)m;
-}
+STRATA_DEFINE_PREDICT(double, )
+STRATA_DEFINE_PREDICT(float, _s)
+#undef STRATA_DEFINE_PREDICT
 
 /* The plan's estimate of what a residual e costs: the bit length of its
  * quantization index, (33 when it is beyond 32 bits). An integer, so sums of
@@ -106,10 +114,67 @@ STRATA_HD double strata_est_cost(double inv_step, double e)
     return (double)strata_est_bits(inv_step, e);
 }
 
+/* Binary32 arithmetic (format.md 4.2; float32 fields whose PARAMS say
+ * arithmetic 1): eight points a vector instead of four. The bin width and the
+ * bound are the floats at most 2 * eb_l and eb (strata_f32_at_most), and a
+ * point passes when fl(|x - r|) < eb_f: rounding is monotonic and eb_f is a
+ * float, so then |x - r| < eb_f <= eb exactly. An r that overflowed to Inf
+ * fails the same test. */
+STRATA_HD float strata_f32_at_most(double x)
+{
+    const float f = (float)x;
+    return (double)f > x ? nextafterf(f, -INFINITY) : f;
+}
+
+/* The arithmetic of a level's points, for every backend: binary64, or binary32
+ * (single) with the bin width and bound as strata_f32_at_most makes them. */
+typedef struct {
+    double step, inv_step, eb, tmax; /* bin width 2 * eb_l, its inverse, the bound (0 when
+                                        decoding), the type's largest finite value */
+    float step_s, inv_step_s, eb_s;  /* the same in binary32 */
+    int single;
+} strata_line_params;
+
+static inline void strata_line_params_init(strata_line_params *p, double eb_l, double eb, int single,
+                                           double tmax)
+{
+    p->step = 2.0 * eb_l;
+    p->inv_step = 1.0 / p->step;
+    p->eb = eb;
+    p->tmax = tmax;
+    p->single = single;
+    p->step_s = strata_f32_at_most(p->step);
+    p->inv_step_s = 1.0f / p->step_s;
+    p->eb_s = strata_f32_at_most(eb);
+}
+
+/* Quantizes x against pred in binary32 (step, inv_step, eb as above). */
+STRATA_HD unsigned strata_quantize_s(float x, float pred, float step, float inv_step, float eb,
+                                     float *recon)
+{
+    const float lim = (float)(STRATA_QUANT_RADIUS - 1);
+    const float qd = (x - pred) * inv_step;
+    if (!(qd > -lim && qd < lim)) return 0;
+    const int q = (int)(qd >= 0 ? qd + 0.5f : qd - 0.5f);
+    const float r = pred + step * (float)q;
+    if (!(fabsf(x - r) < eb)) return 0;
+    *recon = r;
+    return (unsigned)(q + STRATA_QUANT_RADIUS);
+}
+
+STRATA_HD float strata_dequantize_s(unsigned code, float pred, float step)
+{
+    float r = pred + step * ((float)code - (float)STRATA_QUANT_RADIUS);
+    r = r > FLT_MAX ? FLT_MAX : r < -FLT_MAX ? -FLT_MAX : r;
+    return r;
+}
+
 /* Quantizes x against pred with bin width `step` (= 2 * level bound).
  * Returns the code (q + radius, in [1, 2*radius-1]) and stores the reconstructed
  * value in *recon, or returns 0 when the point must be stored exactly: |q| too
- * large, the value out of range of the type, or rounding put it past `eb`. */
+ * large, the value out of range of the type, or rounding put it past `eb`.
+ * strata_quantize_at_SFX and strata_dequantize_at_SFX take a level's
+ * arithmetic, binary32 (pred then a float held in a double) or binary64. */
 #define STRATA_DEFINE_QUANTIZE(T, SFX, TMAX)                                           \
     STRATA_HD unsigned strata_quantize_##SFX(T x, double pred, double step,             \
                                              double inv_step, double eb, T *recon)      \
@@ -131,6 +196,25 @@ STRATA_HD double strata_est_cost(double inv_step, double e)
         double r = pred + step * ((double)code - (double)STRATA_QUANT_RADIUS);          \
         r = r > (TMAX) ? (TMAX) : r < -(TMAX) ? -(TMAX) : r;                            \
         return (T)r;                                                                    \
+    }                                                                                   \
+    STRATA_HD unsigned strata_quantize_at_##SFX(const strata_line_params *p, T x,       \
+                                                double pred, T *recon)                  \
+    {                                                                                   \
+        if (sizeof(T) == 4 && p->single) {                                              \
+            float r = 0.0f;                                                             \
+            const unsigned q = strata_quantize_s((float)x, (float)pred, p->step_s,      \
+                                                 p->inv_step_s, p->eb_s, &r);           \
+            if (q) *recon = (T)r;                                                       \
+            return q;                                                                   \
+        }                                                                               \
+        return strata_quantize_##SFX(x, pred, p->step, p->inv_step, p->eb, recon);      \
+    }                                                                                   \
+    STRATA_HD T strata_dequantize_at_##SFX(const strata_line_params *p, unsigned code,  \
+                                           double pred)                                 \
+    {                                                                                   \
+        if (sizeof(T) == 4 && p->single)                                                \
+            return (T)strata_dequantize_s(code, (float)pred, p->step_s);                \
+        return strata_dequantize_##SFX(code, pred, p->step);                            \
     }
 STRATA_DEFINE_QUANTIZE(float, f32, 3.4028234663852886e38)
 STRATA_DEFINE_QUANTIZE(double, f64, 1.7976931348623157e308)

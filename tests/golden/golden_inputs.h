@@ -58,6 +58,13 @@ static const golden_case golden_cases[] = {
     {"f32_2d_bands_hctx", "2D f32 128x256: bumps + noise of amplitude 5e-3 and 1e-4 in alternate eighths of "
      "each row, REL 1e-3, context Huffman coder (its segment: context tables)", STRATA_FLOAT32, 2, {128, 256},
      STRATA_MODE_REL, 1e-3, 5, STRATA_CODER_HUFFMAN_CTX, 0},
+    /* Added with format version 3 (binary32 arithmetic for float32): version 3
+     * streams. */
+    {"f32_3d_binary32", "3D f32 16x24x20: bumps + 1e-4 noise, REL 1e-3, range coder with pair contexts "
+     "(binary32 arithmetic, multi-dimensional levels)", STRATA_FLOAT32, 3, {16, 24, 20}, STRATA_MODE_REL, 1e-3,
+     0, STRATA_CODER_RANGE_CTX, 0},
+    {"f32_2d_fill_binary32", "as f32_2d_fill, context Huffman coder (binary32 arithmetic, with a mask)",
+     STRATA_FLOAT32, 2, {48, 64}, STRATA_MODE_REL, 1e-3, 1, STRATA_CODER_HUFFMAN_CTX, 0},
 };
 #define GOLDEN_CASE_COUNT (sizeof golden_cases / sizeof golden_cases[0])
 #define GOLDEN_FILL (-1e34)

@@ -61,6 +61,11 @@ static void write_errors(const char *dir, const uint8_t *s, size_t size, FILE *e
     VARIANT("interp_coder4", STRATA_ERR_CORRUPT, size, 1,
             "PARAMS (first section) coder 4, which only method 4 may use, checksums recomputed",
             b[112 + 24 + 8] = 4);
+    /* The stream is in binary32 arithmetic (format version 3). */
+    VARIANT("binary32_version2", STRATA_ERR_CORRUPT, size, 1,
+            "format version 2 for a PARAMS arithmetic of 1, checksum recomputed", b[4] = 2);
+    VARIANT("arithmetic_2", STRATA_ERR_CORRUPT, size, 1, "PARAMS (first section) arithmetic 2, checksums recomputed",
+            b[112 + 24 + 12] = 2);
 #undef VARIANT
     free(b);
 }
