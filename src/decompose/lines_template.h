@@ -34,79 +34,68 @@ STRATA_INLINE float FN(line_predict_s)(const int form, const T *a, const T *b, c
                                     STRATA_FORM_READS_D(form) ? (float)d[j] : 0.0f);
 }
 
-/* Points x[0..n), neighbours a..d[0..n) (those the form reads), codes[0..n). */
+/* Points x[0..n), neighbours a..d[0..n) (those the form reads), codes[0..n).
+ * The loop once per arithmetic A, with every test a select: strata_quantize_*
+ * (binary64: r may lie beyond T, WIDE; a miss is past eb, WITHIN <=), or
+ * strata_quantize_s (binary32: r is a float, and an Inf fails WITHIN <, the
+ * test against the float at most eb). */
+#define STRATA_LINE_ENCODE(A, PREDICT, FABS, WIDE, WITHIN)                                        \
+    STRATA_NO_DEPS                                                                               \
+    for (size_t j = 0; j < n; j++) {                                                             \
+        const A xv = (A)x[j];                                                                    \
+        const A pred = PREDICT(form, a, b, c, d, j);                                             \
+        const A qd = (xv - pred) * inv_step;                                                     \
+        int ok = (qd > -lim) & (qd < lim);                                                       \
+        const A qc = ok ? qd : (A)0; /* keeps the conversion below defined */                    \
+        const int q = (int)(qc >= 0 ? qc + (A)0.5 : qc - (A)0.5);                                \
+        const A r = pred + step * (A)q;                                                          \
+        if (WIDE) ok &= FABS(r) <= tmax;                                                         \
+        const T rt = (T)(WIDE && !ok ? (A)0 : r);                                                \
+        ok &= FABS(xv - (A)rt) WITHIN eb;                                                        \
+        codes[j] = (uint16_t)(ok ? q + STRATA_QUANT_RADIUS : 0);                                 \
+        x[j] = ok ? rt : x[j];                                                                   \
+    }
 STRATA_INLINE void FN(line_encode_body)(const int form, const int single, T *x, const T *a,
                                         const T *b, const T *c, const T *d, size_t n,
                                         uint16_t *restrict codes, const strata_line_params *p)
 {
-    if (single) { /* strata_quantize_s, as selects */
-        const float lim = (float)(STRATA_QUANT_RADIUS - 1), step = p->step_s,
-                    inv_step = p->inv_step_s, eb = p->eb_s;
-        STRATA_NO_DEPS
-        for (size_t j = 0; j < n; j++) {
-            const float xv = (float)x[j];
-            const float pred = FN(line_predict_s)(form, a, b, c, d, j);
-            const float qd = (xv - pred) * inv_step;
-            int ok = (qd > -lim) & (qd < lim);
-            const float qc = ok ? qd : 0.0f;
-            const int q = (int)(qc >= 0 ? qc + 0.5f : qc - 0.5f);
-            const float r = pred + step * (float)q;
-            ok &= fabsf(xv - r) < eb;
-            codes[j] = (uint16_t)(ok ? q + STRATA_QUANT_RADIUS : 0);
-            x[j] = ok ? (T)r : x[j];
-        }
-        return;
-    }
-    const double lim = (double)(STRATA_QUANT_RADIUS - 1), step = p->step, inv_step = p->inv_step,
-                 eb = p->eb, tmax = p->tmax;
-    STRATA_NO_DEPS
-    for (size_t j = 0; j < n; j++) {
-        const double xv = (double)x[j];
-        const double pred = FN(line_predict)(form, a, b, c, d, j);
-        const double qd = (xv - pred) * inv_step;
-        int ok = (qd > -lim) & (qd < lim);
-        const double qc = ok ? qd : 0.0; /* keeps the conversion below defined */
-        const int q = (int)(qc >= 0 ? qc + 0.5 : qc - 0.5);
-        const double r = pred + step * (double)q;
-        ok &= fabs(r) <= tmax;
-        const T rt = (T)(ok ? r : 0.0);
-        ok &= fabs(xv - (double)rt) <= eb;
-        codes[j] = (uint16_t)(ok ? q + STRATA_QUANT_RADIUS : 0);
-        x[j] = ok ? rt : x[j];
+    if (single) {
+        const float lim = (float)(STRATA_QUANT_RADIUS - 1), step = p->step_s, inv_step = p->inv_step_s,
+                    eb = p->eb_s, tmax = FLT_MAX;
+        STRATA_LINE_ENCODE(float, FN(line_predict_s), fabsf, 0, <)
+    } else {
+        const double lim = (double)(STRATA_QUANT_RADIUS - 1), step = p->step, inv_step = p->inv_step,
+                     eb = p->eb, tmax = p->tmax;
+        STRATA_LINE_ENCODE(double, FN(line_predict), fabs, 1, <=)
     }
 }
+#undef STRATA_LINE_ENCODE
 
 /* In place, a point of code 0 keeps its value (placed from UNPRED); into a
- * chunk's copy, every point is written and line_scatter() keeps those. */
+ * chunk's copy, every point is written and line_scatter() keeps those. The
+ * loop once per arithmetic A (strata_dequantize_s, strata_dequantize_*). */
+#define STRATA_LINE_DECODE(A, PREDICT, STEP, TMAX)                                               \
+    STRATA_NO_DEPS                                                                               \
+    for (size_t j = 0; j < n; j++) {                                                             \
+        const unsigned code = codes[j];                                                          \
+        A r = PREDICT(form, a, b, c, d, j) + (STEP) * ((A)code - (A)STRATA_QUANT_RADIUS);        \
+        r = r < -(TMAX) ? -(TMAX) : r; /* the clamp as two selects, as MAXPD and MINPD compute */ \
+        r = r > (TMAX) ? (TMAX) : r;                                                             \
+        x[j] = !in_place || code ? (T)r : x[j];                                                  \
+    }
 STRATA_INLINE void FN(line_decode_body)(const int form, const int single, const int in_place, T *x,
                                         const T *a, const T *b, const T *c, const T *d, size_t n,
                                         const uint16_t *restrict codes, const strata_line_params *p)
 {
-    if (single) { /* strata_dequantize_s */
+    if (single) {
         const float step = p->step_s;
-        STRATA_NO_DEPS
-        for (size_t j = 0; j < n; j++) {
-            const unsigned code = codes[j];
-            const float pred = FN(line_predict_s)(form, a, b, c, d, j);
-            float r = pred + step * ((float)code - (float)STRATA_QUANT_RADIUS);
-            r = r < -FLT_MAX ? -FLT_MAX : r;
-            r = r > FLT_MAX ? FLT_MAX : r;
-            x[j] = !in_place || code ? (T)r : x[j];
-        }
-        return;
-    }
-    const double step = p->step, tmax = p->tmax;
-    STRATA_NO_DEPS
-    for (size_t j = 0; j < n; j++) {
-        const unsigned code = codes[j];
-        const double pred = FN(line_predict)(form, a, b, c, d, j);
-        double r = pred + step * ((double)code - (double)STRATA_QUANT_RADIUS);
-        /* The clamp as two selects of the form x86's MAXPD and MINPD compute. */
-        r = r < -tmax ? -tmax : r;
-        r = r > tmax ? tmax : r;
-        x[j] = !in_place || code ? (T)r : x[j];
+        STRATA_LINE_DECODE(float, FN(line_predict_s), step, FLT_MAX)
+    } else {
+        const double step = p->step, tmax = p->tmax;
+        STRATA_LINE_DECODE(double, FN(line_predict), step, tmax)
     }
 }
+#undef STRATA_LINE_DECODE
 
 /* The plan's estimate where the cubic stencil is complete: the summed
  * strata_est_bits of linear (cost[0]) and cubic (cost[1]). The costs are
