@@ -151,7 +151,7 @@ STRATA_INLINE void FN(visit)(const int op, const int masked, FN(interp_state) *s
         st->sampled++;
         return;
     }
-    FN(apply)(op, st, idx, ci, FN(predict_nb)(op != OP_ESTIMATE && FN_SINGLE(st), st->cubic, f, nb));
+    FN(apply)(op, st, idx, ci, FN(predict_nb)(FN_SINGLE(st), st->cubic, f, nb));
 }
 
 /* The stencils of a multi-dimensional row along the dimensions 0-2 in which
