@@ -1,5 +1,6 @@
 /* test_regressions.c - one case per library bug found by the test suite or the
- * fuzzers; each stays as a regression test once fixed.
+ * fuzzers, each kept as a regression test once fixed, and per rounding edge a
+ * format change opened.
  *
  * usage: test_regressions NAME   (NAME as in the table at the bottom)
  */
@@ -88,9 +89,45 @@ static void tiny_abs_bound(void)
     }
 }
 
+/* binary32_bound_edge: format version 3 decomposes float32 in binary32 when the
+ * bound is at least 2^-13 of the largest magnitude. Values in [990, 1010] sit
+ * on a grid of 2^-14, and the bound here is 2^-20 below the grid point
+ * 2021 * 2^-14: a reconstruction whose exact value is within the bound but
+ * within half a grid step of it rounds to an r with |x - r| = 2021 * 2^-14,
+ * past the bound. src/decompose/predict.h's test fl(|x - r|) < eb_f must send
+ * each such point to UNPRED; loosened by an ulp of x, this case reports
+ * violations. */
+static void binary32_bound_edge(void)
+{
+    const size_t n = (size_t)1 << 20;
+    strata_field f;
+    strata_field_init(&f, STRATA_FLOAT32, 1, &n);
+    float *x = tu_malloc(n * sizeof *x);
+    uint64_t h = 0x9e3779b97f4a7c15u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= h << 13; h ^= h >> 7; h ^= h << 17;
+        x[i] = (float)(1000.0 + 20.0 * ((double)(h >> 11) / 9007199254740992.0 - 0.5));
+    }
+    strata_params p;
+    strata_params_init(&p);
+    p.mode = STRATA_MODE_ABS;
+    p.bound = 2021.0 / 16384.0 - 1.0 / 1048576.0; /* x 8192 = 1010.49 >= 1010: binary32 */
+    static const strata_coder coders[] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE_CTX, STRATA_CODER_HUFFMAN_CTX};
+    for (size_t c = 0; c < sizeof coders / sizeof coders[0]; c++) {
+        p.coder = coders[c];
+        char label[64];
+        snprintf(label, sizeof label, "f32 1000 +- 10, abs 2021/2^14 - 2^-20, coder %d", (int)coders[c]);
+        tu_rt_result r;
+        if (tu_roundtrip(&f, x, &p, 2, label, &r, NULL))
+            TU_EXPECT(r.info.format_version == 3, "%s: version %u, want 3", label, r.info.format_version);
+    }
+    free(x);
+}
+
 static const struct { const char *name; void (*fn)(void); } cases[] = {
     {"signed_zero_range", signed_zero_range},
     {"tiny_abs_bound", tiny_abs_bound},
+    {"binary32_bound_edge", binary32_bound_edge},
 };
 
 int main(int argc, char **argv)
