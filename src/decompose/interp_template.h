@@ -380,12 +380,35 @@ STRATA_INLINE void FN(row)(const int op, const int masked, FN(interp_state) *st,
         FN(visit)(op, masked, st, base + c3, ci, ds, am3, ap1, ap3);
 }
 
+/* Asks for the cache lines of the pass's next row along dimension 2: its points
+ * (to be written) and, along dimensions 0-2, its neighbour row at +3ds, the one
+ * no earlier row read. Only where rows are short (a few lines each, as in 3D
+ * and 4D fields: they end before the hardware prefetchers find their pattern)
+ * and the field outgrows the caches; elsewhere the hints cost more than they
+ * bring (docs/performance.md, section 13). */
+STRATA_INLINE int FN(prefetch_wanted)(const strata_grid *g)
+{
+    return g->n[3] * sizeof(T) <= 1024 && g->n[0] * g->n[1] * g->n[2] * g->n[3] * sizeof(T) >= ((size_t)4 << 20);
+}
+
+STRATA_INLINE void FN(prefetch_row)(const T *v, const strata_grid *g, const strata_pass_geom *pg,
+                                    const size_t c[3])
+{
+    const size_t bytes = g->n[3] * sizeof(T), next[3] = {c[0], c[1], c[2] + pg->step[2]};
+    if (next[2] >= g->n[2]) return;
+    const char *row = (const char *)(v + strata_row_base(g, next));
+    for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(row + o, 1, 3);
+    if (pg->k < 0 || pg->k == 3 || next[pg->k] + 3 * pg->s >= g->n[pg->k]) return;
+    const char *lead = row + 3 * pg->ds * sizeof(T);
+    for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(lead + o, 0, 3);
+}
+
 STRATA_INLINE void FN(pass)(const int op, const int masked, const FN(interp_state) *proto,
                             const strata_grid *g, const strata_pass_geom *pg, int threads)
 {
     const long long n0 = (long long)pg->cnt[0], n1 = (long long)pg->cnt[1],
                     n2 = (long long)pg->cnt[2];
-    const int par = threads > 1 && pg->rows * pg->cnt[3] >= 16384;
+    const int par = threads > 1 && pg->rows * pg->cnt[3] >= 16384, pf = FN(prefetch_wanted)(g);
     #pragma omp parallel num_threads(threads) if (par)
     {
         FN(interp_state) st = *proto;
@@ -397,6 +420,7 @@ STRATA_INLINE void FN(pass)(const int op, const int masked, const FN(interp_stat
                     const size_t c[3] = {pg->start[0] + (size_t)i0 * pg->step[0],
                                          pg->start[1] + (size_t)i1 * pg->step[1],
                                          pg->start[2] + (size_t)i2 * pg->step[2]};
+                    if (pf) FN(prefetch_row)(st.v, g, pg, c);
                     if (pg->k < 0) FN(row_md)(op, masked, &st, g, pg, c);
                     else FN(row)(op, masked, &st, g, pg, c);
                 }
