@@ -5,23 +5,45 @@
 #include "huffman_tree.h"
 #include "../decompose/grid.h" /* STRATA_QUANT_RADIUS: where most codes lie */
 
-typedef struct { uint32_t freq; uint16_t sym; } sym_freq;
-
-static int by_freq(const void *pa, const void *pb)
+/* Sorts the distinct keys k[0..m) ascending; tmp has room for m. Runs of 16 by
+ * insertion, then merged bottom-up: qsort() calls its comparison at every
+ * step, and those calls cost more than the tree built after. */
+static void sort_keys(uint64_t *k, uint64_t *tmp, int m)
 {
-    const sym_freq *a = pa, *b = pb;
-    if (a->freq != b->freq) return a->freq < b->freq ? -1 : 1;
-    return a->sym < b->sym ? -1 : a->sym > b->sym;
+    enum { RUN = 16 };
+    for (int r = 0; r < m; r += RUN) {
+        const int e = m - r < RUN ? m : r + RUN;
+        for (int i = r + 1; i < e; i++) {
+            const uint64_t v = k[i];
+            int j = i;
+            for (; j > r && k[j - 1] > v; j--) k[j] = k[j - 1];
+            k[j] = v;
+        }
+    }
+    uint64_t *src = k, *dst = tmp;
+    for (int width = RUN; width < m; width *= 2) {
+        for (int lo = 0; lo < m; lo += 2 * width) {
+            const int mid = m - lo > width ? lo + width : m, hi = m - mid > width ? mid + width : m;
+            int a = lo, b = mid, o = lo;
+            while (a < mid && b < hi) dst[o++] = src[a] <= src[b] ? src[a++] : src[b++];
+            while (a < mid) dst[o++] = src[a++];
+            while (b < hi) dst[o++] = src[b++];
+        }
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != k) memcpy(k, src, (size_t)m * sizeof *k);
 }
 
-/* Huffman lengths for m >= 2 used symbols, sorted by (frequency, symbol).
- * Returns the longest length. */
-static int huffman_lengths(sym_freq *sf, int m, uint8_t *len, uint64_t *w, int32_t *parent)
+/* Huffman lengths for m >= 2 used symbols, keys frequency << 16 | symbol (so
+ * sorted by frequency, then symbol). Returns the longest length. */
+static int huffman_lengths(uint64_t *key, int m, uint8_t *len, uint64_t *w, int32_t *parent)
 {
-    qsort(sf, (size_t)m, sizeof *sf, by_freq);
-    for (int i = 0; i < m; i++) w[i] = sf[i].freq;
+    sort_keys(key, w, m);
+    for (int i = 0; i < m; i++) w[i] = key[i] >> 16;
     const int maxlen = strata_huffman_tree(w, parent, m);
-    for (int x = 0; x < m; x++) len[sf[x].sym] = (uint8_t)(w[x] > 255 ? 255 : w[x]);
+    for (int x = 0; x < m; x++) len[key[x] & 0xffff] = (uint8_t)(w[x] > 255 ? 255 : w[x]);
     return maxlen;
 }
 
@@ -30,7 +52,7 @@ typedef struct {
     uint32_t hist[65536];
     uint8_t len[65536];
     uint32_t code[65536];
-    sym_freq sf[65536];
+    uint64_t key[65536];
     uint64_t w[2 * 65536];
     int32_t parent[2 * 65536];
     uint16_t used[65536];
@@ -87,11 +109,10 @@ static int table_from_counts(const uint32_t *near, unsigned lo, unsigned hi, huf
     for (uint32_t shift = 0;; shift++) {
         /* Flatten frequencies until the longest code fits STRATA_HUFF_MAX_LEN. */
         for (int u = 0; u < m; u++) {
-            uint32_t f = sc->hist[sc->used[u]] >> shift;
-            sc->sf[u].freq = f ? f : 1;
-            sc->sf[u].sym = sc->used[u];
+            const uint32_t f = sc->hist[sc->used[u]] >> shift;
+            sc->key[u] = (uint64_t)(f ? f : 1) << 16 | sc->used[u];
         }
-        if (huffman_lengths(sc->sf, m, sc->len, sc->w, sc->parent) <= STRATA_HUFF_MAX_LEN) break;
+        if (huffman_lengths(sc->key, m, sc->len, sc->w, sc->parent) <= STRATA_HUFF_MAX_LEN) break;
     }
     return m;
 }
