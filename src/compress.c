@@ -98,8 +98,9 @@ static double squared_error(const strata_field *f, const void *src, const void *
     return sum;
 }
 
-/* The decomposition overwrites `work` with the reconstruction: a copy of src made
- * here (work NULL), or src itself when compressing in place. Either way the
+/* The decomposition overwrites `work` with the reconstruction: the caller's copy
+ * of src, src itself when compressing in place, or a copy made here (work
+ * NULL: the PSNR trials). Either way the
  * special and unpredictable points keep their original values at src, where
  * the SPECIALS and UNPRED sections take them from. */
 static strata_status encode_interp(const strata_field *f, const void *src, void *work, size_t n,
@@ -419,11 +420,20 @@ static strata_status compress_field(const strata_field *f, const void *src, void
     strata_status st = STRATA_OK;
     strata_scan_result scan;
     uint8_t *mask = NULL;
-    strata_scan(&h.info.field, src, n, threads, &scan);
+    /* ABS and REL decompose a working copy (unless in place): made by the scan. */
+    void *work = inplace;
+    if (!inplace && (p->mode == STRATA_MODE_ABS || p->mode == STRATA_MODE_REL)) {
+        work = strata_alloc_large(n * w, 0);
+        if (!work) return STRATA_ERR_NOMEM;
+    }
+    strata_scan(&h.info.field, src, n, threads, &scan, work == inplace ? NULL : work);
     if (scan.specials) {
         /* The mask costs a byte a point: only fields with special points pay it. */
         mask = malloc(n);
-        if (!mask) return STRATA_ERR_NOMEM;
+        if (!mask) {
+            if (work != inplace) free(work);
+            return STRATA_ERR_NOMEM;
+        }
         strata_mark_specials(&h.info.field, src, n, mask, threads);
     }
     h.info.valid_min = scan.vmin;
@@ -439,7 +449,7 @@ static strata_status compress_field(const strata_field *f, const void *src, void
                         .threads = threads, .st = STRATA_OK};
         st = encode_psnr(&job, scan.vmin, scan.vmax, &payload, &eb, &method);
     } else if ((eb = strata_resolve_abs_bound(p->mode, p->bound, scan.vmin, scan.vmax)) > 0) {
-        st = encode_interp(&h.info.field, src, inplace, n, mask, scan.specials, eb,
+        st = encode_interp(&h.info.field, src, work, n, mask, scan.specials, eb,
                            strata_choose_binary32(f->dtype, eb, scan.vmin, scan.vmax), coder, threads,
                            &payload, NULL);
     }
@@ -454,6 +464,7 @@ static strata_status compress_field(const strata_field *f, const void *src, void
         st = encode_lossless(src, n, w, threads, &payload);
     }
     free(mask);
+    if (work != inplace) free(work);
     if (st == STRATA_OK && payload.size >= n * w && inplace && h.method == STRATA_METHOD_INTERP) {
         st = STRATA_ERR_UNSUPPORTED; /* stored raw needs the values just overwritten */
     } else if (st == STRATA_OK && payload.size >= n * w) {

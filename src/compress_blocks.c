@@ -10,7 +10,7 @@ strata_status strata_value_range(const strata_field *f, const void *src, size_t 
     STRATA_RETURN_IF(!f || (!src && count) || !vmin || !vmax || !valid, STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(f->size != sizeof *f || !strata_dtype_size(f->dtype), STRATA_ERR_INVALID_ARG);
     strata_scan_result r = {0, 0.0, 0.0};
-    if (count) strata_scan(f, src, count, 1, &r);
+    if (count) strata_scan(f, src, count, 1, &r, NULL);
     *vmin = r.vmin;
     *vmax = r.vmax;
     *valid = count - r.specials;

@@ -13,11 +13,12 @@ static inline double fabsf64(double v) { return fabs(v); }
 #define STRATA_SCAN_CHUNK ((size_t)1 << 16)
 
 /* Range and special count of x[0..n) (n a multiple of the lanes) into *lo, *hi
- * and *specials, each merged with what they hold. */
+ * and *specials, each merged with what they hold; and x copied to `copy`
+ * unless NULL (the encoder's working copy, written while x is at hand). */
 #define STRATA_DEFINE_SCAN(T, SFX)                                                       \
     static STRATA_CLONES void scan_chunk_##SFX(const uint8_t *x, size_t n, int has_fill,  \
                                                T fill, double *lo, double *hi,            \
-                                               size_t *specials)                          \
+                                               size_t *specials, uint8_t *copy)           \
     {                                                                                    \
         const T inf = (T)INFINITY;                                                       \
         T lo_l[STRATA_SCAN_LANES], hi_l[STRATA_SCAN_LANES];                              \
@@ -26,6 +27,7 @@ static inline double fabsf64(double v) { return fabs(v); }
         for (size_t b = 0; b < n; b += STRATA_SCAN_LANES) {                              \
             T v[STRATA_SCAN_LANES]; /* x may be unaligned: the caller's buffer */        \
             memcpy(v, x + b * sizeof(T), sizeof v);                                      \
+            if (copy) memcpy(copy + b * sizeof(T), v, sizeof v);                         \
             for (int k = 0; k < STRATA_SCAN_LANES; k++) {                                \
                 const int special = (fabs##SFX(v[k]) < inf ? 0 : 1) | (has_fill & (v[k] == fill)); \
                 sp_l[k] += (uint32_t)special;                                            \
@@ -41,7 +43,7 @@ static inline double fabsf64(double v) { return fabs(v); }
         }                                                                                \
     }                                                                                    \
     static void scan_##SFX(const uint8_t *x, size_t n, int has_fill, T fill, int threads,  \
-                           strata_scan_result *out)                                      \
+                           strata_scan_result *out, uint8_t *copy)                       \
     {                                                                                    \
         const size_t whole = n / STRATA_SCAN_LANES * STRATA_SCAN_LANES;                  \
         const long long chunks = (long long)((whole + STRATA_SCAN_CHUNK - 1) / STRATA_SCAN_CHUNK); \
@@ -52,11 +54,12 @@ static inline double fabsf64(double v) { return fabs(v); }
         for (long long c = 0; c < chunks; c++) {                                         \
             const size_t b = (size_t)c * STRATA_SCAN_CHUNK;                              \
             scan_chunk_##SFX(x + b * sizeof(T), whole - b < STRATA_SCAN_CHUNK ? whole - b : STRATA_SCAN_CHUNK, \
-                             has_fill, fill, &lo, &hi, &specials);                       \
+                             has_fill, fill, &lo, &hi, &specials, copy ? copy + b * sizeof(T) : NULL); \
         }                                                                                \
         for (size_t i = whole; i < n; i++) {                                             \
             T v;                                                                         \
             memcpy(&v, x + i * sizeof v, sizeof v);                                      \
+            if (copy) memcpy(copy + i * sizeof v, &v, sizeof v);                         \
             if (!isfinite(v) || (has_fill && v == fill)) { specials++; continue; }       \
             lo = (double)v < lo ? (double)v : lo;                                        \
             hi = (double)v > hi ? (double)v : hi;                                        \
@@ -104,10 +107,11 @@ void strata_mark_specials(const strata_field *f, const void *src, size_t n, uint
     else mark_f64(src, n, f->has_fill != 0, f->fill_value, mask, threads);
 }
 
-void strata_scan(const strata_field *f, const void *src, size_t n, int threads, strata_scan_result *out)
+void strata_scan(const strata_field *f, const void *src, size_t n, int threads, strata_scan_result *out,
+                 void *copy)
 {
     if (f->dtype == STRATA_FLOAT32)
-        scan_f32(src, n, f->has_fill, (float)f->fill_value, threads, out);
+        scan_f32(src, n, f->has_fill, (float)f->fill_value, threads, out, copy);
     else
-        scan_f64(src, n, f->has_fill, f->fill_value, threads, out);
+        scan_f64(src, n, f->has_fill, f->fill_value, threads, out, copy);
 }
