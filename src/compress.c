@@ -100,9 +100,9 @@ static double squared_error(const strata_field *f, const void *src, const void *
 
 /* The decomposition overwrites `work` with the reconstruction: the caller's copy
  * of src, src itself when compressing in place, or a copy made here (work
- * NULL: the PSNR trials). Either way the
- * special and unpredictable points keep their original values at src, where
- * the SPECIALS and UNPRED sections take them from. */
+ * NULL: the PSNR trials). Either way the special and unpredictable points keep
+ * their original values at src, where the SPECIALS and UNPRED sections take
+ * them from. */
 static strata_status encode_interp(const strata_field *f, const void *src, void *work, size_t n,
                                    const uint8_t *mask, size_t specials, double eb, int binary32,
                                    unsigned coder, int threads, strata_buf *payload,
