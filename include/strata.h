@@ -134,6 +134,8 @@ typedef enum {
     STRATA_CODER_HUFFMAN_CTX = 5, /* Huffman with a table per context (the two
                                      codes before), then zstd: near HUFFMAN's
                                      speed, near RANGE_CTX's size */
+    STRATA_CODER_ANS_CTX = 6,   /* static rANS with HUFFMAN_CTX's contexts: near
+                                   HUFFMAN_CTX's speed, nearer RANGE_CTX's size */
 } strata_coder;
 
 typedef struct {

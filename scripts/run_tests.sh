@@ -118,7 +118,7 @@ test_portable() {
     tmp=$(mktemp -d)
     while read -r f dims dtype fill; do
         for rel in 1e-2 1e-3 1e-4; do
-            for coder in range_ctx huffman huffman_ctx; do
+            for coder in range_ctx huffman huffman_ctx ans_ctx; do
                 local args=(-i "$data/$f" -t "$dtype" -d "$dims" --rel "$rel" --coder "$coder")
                 [ "$fill" = none ] || args+=("--fill=$fill")
                 "$ref" compress "${args[@]}" -o "$tmp/a" >/dev/null 2>&1 &&

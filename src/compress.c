@@ -35,7 +35,7 @@ strata_status strata_check_compress_args(const strata_field *f, const void *src,
     if (p->mode != STRATA_MODE_LOSSLESS)
         STRATA_RETURN_IF(!(p->bound > 0) || !isfinite(p->bound), STRATA_ERR_INVALID_ARG);
     STRATA_RETURN_IF(p->threads < 0, STRATA_ERR_INVALID_ARG);
-    STRATA_RETURN_IF(p->coder < STRATA_CODER_DEFAULT || p->coder > STRATA_CODER_HUFFMAN_CTX ||
+    STRATA_RETURN_IF(p->coder < STRATA_CODER_DEFAULT || p->coder > STRATA_CODER_ANS_CTX ||
                          p->coder == (strata_coder)STRATA_CODER_RANGE_BANDS, STRATA_ERR_INVALID_ARG);
     return STRATA_OK;
 }

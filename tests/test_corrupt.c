@@ -145,14 +145,15 @@ static void report(const char *name, const char *what, const outcome_stats *st)
     printf("\n");
 }
 
-/* Huffman CODES (coder 1 or 5) of several segments: one thread decodes them two
+/* CODES of several segments (coder 1, 5 or 6): one thread decodes coder 1's two
  * at a time, two threads (fewer than 8 segments each) one at a time. On the intact
  * stream and on damaged ones (checksums fixed, so the segments are decoded),
  * both must give the same status and, on STRATA_OK, the same points; nothing
  * may be written past dst. Noise at a small bound spreads the codes over
- * hundreds of symbols, so long codes (beyond the 11-bit table) are common and
- * zstd is not tried: the damage lands in the Huffman bits themselves. */
-static void huffman_pairs(strata_coder coder, size_t count)
+ * hundreds of symbols, so long codes (beyond the 11-bit table) and raw rANS
+ * bits are common and zstd is not tried: the damage lands in the coded bits
+ * themselves. */
+static void damaged_segments(strata_coder coder, size_t count)
 {
     const size_t dims[2] = {2, 300000}, n = dims[0] * dims[1], raw = n * 4;
     strata_field f;
@@ -173,8 +174,8 @@ static void huffman_pairs(strata_coder coder, size_t count)
     uint8_t *stream = tu_malloc(cap), *buf = tu_malloc(cap);
     size_t size = 0;
     strata_stream_info info;
-    TU_EXPECT_STATUS(strata_compress(&f, data, &p, stream, cap, &size), STRATA_OK, "huffman_pairs");
-    TU_EXPECT_STATUS(strata_read_header(stream, size, &info), STRATA_OK, "huffman_pairs");
+    TU_EXPECT_STATUS(strata_compress(&f, data, &p, stream, cap, &size), STRATA_OK, "damaged_segments");
+    TU_EXPECT_STATUS(strata_read_header(stream, size, &info), STRATA_OK, "damaged_segments");
     uint8_t *out1 = tu_malloc(raw + GUARD), *out2 = tu_malloc(raw + GUARD);
     size_t ok = 0, failed = 0;
     for (size_t k = 0; k <= count; k++) {
@@ -189,21 +190,21 @@ static void huffman_pairs(strata_coder coder, size_t count)
                             s2 = strata_decompress(buf, size, out2, raw, 2, NULL);
         size_t guard_hits = 0;
         for (size_t i = 0; i < GUARD; i++) guard_hits += (out1[raw + i] != 0xEE) + (out2[raw + i] != 0xEE);
-        TU_EXPECT(guard_hits == 0, "huffman_pairs %zu: %zu bytes written past dst", k, guard_hits);
-        TU_EXPECT(s1 == s2, "huffman_pairs %zu: 1 thread %s, 2 threads %s", k, strata_status_string(s1),
+        TU_EXPECT(guard_hits == 0, "damaged_segments %zu: %zu bytes written past dst", k, guard_hits);
+        TU_EXPECT(s1 == s2, "damaged_segments %zu: 1 thread %s, 2 threads %s", k, strata_status_string(s1),
                   strata_status_string(s2));
         if (s1 == STRATA_OK && s2 == STRATA_OK)
-            TU_EXPECT(memcmp(out1, out2, raw) == 0, "huffman_pairs %zu: 1 and 2 threads decode differently", k);
+            TU_EXPECT(memcmp(out1, out2, raw) == 0, "damaged_segments %zu: 1 and 2 threads decode differently", k);
         if (k == 0) {
-            TU_EXPECT_STATUS(s1, STRATA_OK, "huffman_pairs: intact stream");
+            TU_EXPECT_STATUS(s1, STRATA_OK, "damaged_segments: intact stream");
             if (s1 == STRATA_OK)
-                TU_EXPECT(tu_check_points(&f, data, out1, 0, info.abs_bound, "huffman_pairs", NULL) == 0,
-                          "huffman_pairs: intact stream out of bound");
+                TU_EXPECT(tu_check_points(&f, data, out1, 0, info.abs_bound, "damaged_segments", NULL) == 0,
+                          "damaged_segments: intact stream out of bound");
         }
         if (s1 == STRATA_OK) ok++;
         else failed++;
     }
-    printf("  huffman_pairs, coder %d: %zu-byte stream, %zu damaged decodes: OK %zu, errors %zu, 1 and 2 threads agree\n",
+    printf("  damaged_segments, coder %d: %zu-byte stream, %zu damaged decodes: OK %zu, errors %zu, 1 and 2 threads agree\n",
            (int)coder, size, count, ok ? ok - 1 : 0, failed);
     free(data); free(stream); free(buf); free(out1); free(out2);
 }
@@ -240,8 +241,9 @@ int main(int argc, char **argv)
         tu_sample_free(&s);
     }
     if (only < 0) {
-        huffman_pairs(STRATA_CODER_HUFFMAN, nflips / 50 + 1);
-        huffman_pairs(STRATA_CODER_HUFFMAN_CTX, nflips / 50 + 1);
+        damaged_segments(STRATA_CODER_HUFFMAN, nflips / 50 + 1);
+        damaged_segments(STRATA_CODER_HUFFMAN_CTX, nflips / 50 + 1);
+        damaged_segments(STRATA_CODER_ANS_CTX, nflips / 50 + 1);
     }
     return tu_finish("test_corrupt");
 }

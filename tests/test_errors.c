@@ -135,7 +135,7 @@ static void compress_args(void)
         }
     }
     /* Coders. */
-    static const int bad_coder[] = {-1, 4, 6, 100}; /* 4: the wavelet method's own */
+    static const int bad_coder[] = {-1, 4, 7, 100}; /* 4: the wavelet method's own */
     for (size_t i = 0; i < sizeof bad_coder / sizeof *bad_coder; i++) {
         strata_params q = good_params();
         q.coder = (strata_coder)bad_coder[i];

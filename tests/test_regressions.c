@@ -112,7 +112,8 @@ static void binary32_bound_edge(void)
     strata_params_init(&p);
     p.mode = STRATA_MODE_ABS;
     p.bound = 2021.0 / 16384.0 - 1.0 / 1048576.0; /* x 8192 = 1010.49 >= 1010: binary32 */
-    static const strata_coder coders[] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE_CTX, STRATA_CODER_HUFFMAN_CTX};
+    static const strata_coder coders[] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE_CTX, STRATA_CODER_HUFFMAN_CTX,
+                                          STRATA_CODER_ANS_CTX};
     for (size_t c = 0; c < sizeof coders / sizeof coders[0]; c++) {
         p.coder = coders[c];
         char label[64];

@@ -293,7 +293,7 @@ static void check_threads(const strata_field *f, const void *data, strata_mode m
     const size_t raw = strata_field_count(f) * tu_dtype_size(f->dtype), cap = strata_compress_bound(f);
     static const int threads[] = {1, 2, 3, 0};
     static const strata_coder coders[] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE, STRATA_CODER_RANGE_CTX,
-                                          STRATA_CODER_HUFFMAN_CTX, STRATA_CODER_DEFAULT};
+                                          STRATA_CODER_HUFFMAN_CTX, STRATA_CODER_ANS_CTX, STRATA_CODER_DEFAULT};
     uint8_t *ref = tu_malloc(cap), *s = tu_malloc(cap), *out_ref = tu_malloc(raw), *out = tu_malloc(raw);
     for (size_t c = 0; c < (mode == STRATA_MODE_LOSSLESS ? 1 : COUNT(coders)); c++) {
         size_t ref_size = 0, size = 0;

@@ -413,6 +413,7 @@ void tu_sample_make(int which, tu_sample *s)
         {"f32_multiblock", STRATA_FLOAT32, 2, {2, (1u << 20) - 5}, STRATA_MODE_REL, 1e-2},
         {"f32_3d_fill_wavelet", STRATA_FLOAT32, 3, {12, 20, 24}, STRATA_MODE_PSNR, 70},
         {"f32_2d_bands_hctx", STRATA_FLOAT32, 2, {128, 256}, STRATA_MODE_REL, 1e-3},
+        {"f32_2d_bands_ans", STRATA_FLOAT32, 2, {128, 256}, STRATA_MODE_REL, 1e-3},
     };
     memset(s, 0, sizeof *s);
     if (which < 0 || which >= TU_SAMPLE_COUNT) abort();
@@ -432,8 +433,9 @@ void tu_sample_make(int which, tu_sample *s)
         tu_gen_smooth(s->data, dt, nd, dims, 5.0, 4.0, which == 8 ? 0.0 : 0.01, (uint64_t)which);
     }
     if (which == 5) s->params.coder = STRATA_CODER_HUFFMAN;
-    if (which == 9) { /* noise in alternate eighths of each row: coder 5 takes its context tables */
-        s->params.coder = STRATA_CODER_HUFFMAN_CTX;
+    if (which == 9 || which == 10) { /* noise in alternate eighths of each row: coders 5 and 6 take
+                                         their context tables */
+        s->params.coder = which == 9 ? STRATA_CODER_HUFFMAN_CTX : STRATA_CODER_ANS_CTX;
         tu_rng r;
         tu_rng_seed(&r, 9);
         for (size_t i = 0; i < n; i++)

@@ -21,9 +21,10 @@
 extern long tu_failures; /* incremented by every failed expectation */
 
 /* The coders a user can pick (not DEFAULT), for the tests that try each. */
-#define TU_NCODERS 4
+#define TU_NCODERS 5
 static const strata_coder tu_coders[TU_NCODERS] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE,
-                                                   STRATA_CODER_RANGE_CTX, STRATA_CODER_HUFFMAN_CTX};
+                                                   STRATA_CODER_RANGE_CTX, STRATA_CODER_HUFFMAN_CTX,
+                                                   STRATA_CODER_ANS_CTX};
 
 #define TU_EXPECT(cond, ...)                                                  \
     do {                                                                      \
@@ -154,7 +155,7 @@ double tu_psnr(const strata_field *field, const void *orig, const void *recon);
  *                      method (aborts if the encoder chose another)
  * 9 "f32_2d_bands_hctx": 2D f32 with noise in alternate eighths of each row,
  *                      REL 1e-3, context Huffman coder (5) with context tables */
-#define TU_SAMPLE_COUNT 10
+#define TU_SAMPLE_COUNT 11
 typedef struct {
     const char *name;
     strata_field field;

@@ -34,6 +34,7 @@ CODER_HUFFMAN = 1
 CODER_RANGE = 2
 CODER_RANGE_CTX = 3
 CODER_HUFFMAN_CTX = 5
+CODER_ANS_CTX = 6
 
 # strata_status: pinned values, names as in strata.h
 STATUS_NAMES = {

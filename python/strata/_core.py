@@ -23,7 +23,7 @@ _MODE_NAMES = {_capi.MODE_ABS: "abs", _capi.MODE_REL: "rel",
                _capi.MODE_LOSSLESS: "lossless", _capi.MODE_PSNR: "psnr"}
 _CODERS = {"default": _capi.CODER_DEFAULT, "huffman": _capi.CODER_HUFFMAN,
            "range": _capi.CODER_RANGE, "range_ctx": _capi.CODER_RANGE_CTX,
-           "huffman_ctx": _capi.CODER_HUFFMAN_CTX}
+           "huffman_ctx": _capi.CODER_HUFFMAN_CTX, "ans_ctx": _capi.CODER_ANS_CTX}
 _METHOD_NAMES = {0: "raw", 1: "interpolation", 2: "lossless", 3: "container", 4: "wavelet"}
 
 
@@ -147,8 +147,9 @@ def compress(array, *, abs=None, rel=None, psnr=None, lossless=False, fill=None,
     of the value range (land in ocean fields); NaN and +-Inf always come back exact.
     ``threads``: 0 is OpenMP's default; the bytes do not depend on it. ``coder``:
     "default" (currently "range_ctx"), "range_ctx" (smallest), "range" (the
-    default of earlier versions), "huffman_ctx" (near huffman's speed, near
-    range_ctx's size) or "huffman" (fastest). ``blocks=True`` writes a
+    default of earlier versions), "ans_ctx" (about twice range_ctx's speed,
+    nearer its size), "huffman_ctx" (near huffman's speed, near range_ctx's
+    size) or "huffman" (fastest). ``blocks=True`` writes a
     block container (slabs along the first axis, compressed in parallel).
 
     Non-contiguous, Fortran-ordered and big-endian arrays are compressed from a

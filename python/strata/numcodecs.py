@@ -37,8 +37,8 @@ class Strata(Codec):
 
     Parameters: exactly one of ``abs``, ``rel``, ``psnr`` or ``lossless=True``
     (as strata.compress); ``fill``: the fill value of the data (kept exact, left out
-    of the value range); ``coder``: "default", "range_ctx", "range", "huffman_ctx" or "huffman";
-    ``threads``: OpenMP threads per chunk (0: OpenMP's default), not stored in the
+    of the value range); ``coder``: "default", "range_ctx", "range", "ans_ctx",
+    "huffman_ctx" or "huffman"; ``threads``: OpenMP threads per chunk (0: OpenMP's default), not stored in the
     metadata.
     """
 

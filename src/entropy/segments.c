@@ -108,7 +108,9 @@ const strata_segment_coder *strata_segment_coder_get(unsigned id)
                                                    .decode = strata_range3_decode_segment};
     static const strata_segment_coder range_bands = {.encode = strata_range4_encode_segment,
                                                      .decode = strata_range4_decode_segment};
+    static const strata_segment_coder ans_ctx = {.encode = strata_ans_ctx_encode_segment,
+                                                 .decode = strata_ans_ctx_decode_segment};
     return id == STRATA_CODER_HUFFMAN ? &huffman : id == STRATA_CODER_RANGE ? &range
          : id == STRATA_CODER_RANGE_CTX ? &range_ctx : id == STRATA_CODER_RANGE_BANDS ? &range_bands
-         : id == STRATA_CODER_HUFFMAN_CTX ? &huffman_ctx : NULL;
+         : id == STRATA_CODER_HUFFMAN_CTX ? &huffman_ctx : id == STRATA_CODER_ANS_CTX ? &ans_ctx : NULL;
 }

@@ -63,6 +63,7 @@ int strata_huffman_decode_segment2(const uint8_t *const src[2], const size_t siz
                                    const strata_symbol_levels *lv, void **scratch);
 STRATA_DECLARE_SEGMENT_CODER(huffman_ctx)
 void strata_huffman_ctx_release(void *scratch);
+STRATA_DECLARE_SEGMENT_CODER(ans_ctx)
 STRATA_DECLARE_SEGMENT_CODER(range)
 STRATA_DECLARE_SEGMENT_CODER(range3)
 STRATA_DECLARE_SEGMENT_CODER(range4)

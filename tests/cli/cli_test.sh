@@ -155,9 +155,12 @@ if [ -f "$LEV" ]; then
     roundtrip lev_range "$LEV" "$LEV" f32 -1e10 -t f32 -d 20x180x360 --abs 0.01 --fill=-1e10 --coder range
     roundtrip lev_ctx "$LEV" "$LEV" f32 -1e10 -t f32 -d 20x180x360 --abs 0.01 --fill=-1e10 --coder range_ctx
     roundtrip lev_hctx "$LEV" "$LEV" f32 -1e10 -t f32 -d 20x180x360 --abs 0.01 --fill=-1e10 --coder huffman_ctx
+    roundtrip lev_ans "$LEV" "$LEV" f32 -1e10 -t f32 -d 20x180x360 --abs 0.01 --fill=-1e10 --coder ans_ctx
     cmp -s lev_ctx.str lev_abs.str && pass "--coder range_ctx is the default" || fail "--coder range_ctx is the default"
     cmp -s lev_huff.str lev_ctx.str || cmp -s lev_range.str lev_ctx.str || cmp -s lev_huff.str lev_range.str \
         || cmp -s lev_hctx.str lev_huff.str || cmp -s lev_hctx.str lev_ctx.str || cmp -s lev_hctx.str lev_range.str \
+        || cmp -s lev_ans.str lev_huff.str || cmp -s lev_ans.str lev_ctx.str || cmp -s lev_ans.str lev_range.str \
+        || cmp -s lev_ans.str lev_hctx.str \
         && fail "each --coder writes its own stream" || pass "each --coder writes its own stream"
     # Output permissions are the usual ones, not mkstemp's 0600.
     perm=$(stat -c %a lev_abs.str)

@@ -12,7 +12,8 @@
  *   [7]    bits 0-1 fill value: 0 -> the first value of the field, else -1e34,
  *          -1e10, 0.0; bits 2-3 coder (0 Huffman, 1 range, 2 range_ctx, 3 default); bit 4: through
  *          strata_compress_blocks (a container; PSNR must give UNSUPPORTED);
- *          bit 5: coder huffman_ctx instead of bits 2-3's
+ *          bit 5: coder huffman_ctx instead of bits 2-3's; bit 6: coder ans_ctx
+ *          instead of any of those
  *   [8..]  values: source 0: raw bits (cycled); 1: random walk of int8 steps;
  *          2: walk with 0xFF/0xFE/0xFD/0xFC bytes as NaN/+Inf/-Inf/fill;
  *          3: raw bits, of which 0x7F8/0x7FF exponents are kept (NaN, Inf)
@@ -84,7 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
     p.threads = 1;
     static const strata_coder coders[4] = {STRATA_CODER_HUFFMAN, STRATA_CODER_RANGE, STRATA_CODER_RANGE_CTX,
                                            STRATA_CODER_DEFAULT};
-    p.coder = (at(d, size, 7) >> 5) & 1 ? STRATA_CODER_HUFFMAN_CTX : coders[(at(d, size, 7) >> 2) & 3];
+    p.coder = (at(d, size, 7) >> 6) & 1   ? STRATA_CODER_ANS_CTX
+              : (at(d, size, 7) >> 5) & 1 ? STRATA_CODER_HUFFMAN_CTX
+                                          : coders[(at(d, size, 7) >> 2) & 3];
     const int blocks = (at(d, size, 7) >> 4) & 1;
     static const double fills[4] = {0, -1e34, -1e10, 0.0};
     const uint8_t fb = at(d, size, 7) % 4;

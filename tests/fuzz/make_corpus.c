@@ -41,7 +41,8 @@ int main(int argc, char **argv)
         tu_sample_free(&s);
     }
     /* fuzz_roundtrip: control byte = dtype | (ndims-1) << 1 | mode << 3 | fill << 5 | source << 6;
-     * byte 7 = fill choice | coder << 2 | blocks << 4 | huffman_ctx << 5 (fuzz_roundtrip.c). */
+     * byte 7 = fill choice | coder << 2 | blocks << 4 | huffman_ctx << 5 | ans_ctx << 6
+     * (fuzz_roundtrip.c). */
     static const struct { const char *name; uint8_t c, dims[4], bexp, bmant, fill; } rt[] = {
         {"f32_1d_rel_walk", 0x00 | 0 << 1 | 0 << 3 | 1 << 6, {31, 0, 0, 0}, 3, 0, 1},
         {"f64_2d_abs_walk", 0x01 | 1 << 1 | 1 << 3 | 1 << 6, {12, 20, 0, 0}, 2, 64, 1},
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
         {"f64_2d_abs_walk_ctx", 0x01 | 1 << 1 | 1 << 3 | 1 << 6, {12, 20, 0, 0}, 6, 64, 1 | 2 << 2},
         {"f32_3d_psnr_walk", 0x00 | 2 << 1 | 3 << 3 | 1 << 6, {16, 16, 16, 0}, 50, 0, 0},
         {"f32_3d_rel_hctx", 0x00 | 2 << 1 | 0 << 3 | 1 << 5 | 2 << 6, {9, 10, 11, 0}, 3, 0, 1 | 1 << 5},
+        {"f32_3d_rel_ans", 0x00 | 2 << 1 | 0 << 3 | 1 << 5 | 2 << 6, {9, 10, 11, 0}, 3, 0, 1 | 1 << 6},
+        {"f64_2d_abs_walk_ans", 0x01 | 1 << 1 | 1 << 3 | 1 << 6, {12, 20, 0, 0}, 7, 64, 1 | 1 << 6},
     };
     for (size_t k = 0; k < sizeof rt / sizeof rt[0]; k++) {
         uint8_t buf[8 + 256];

@@ -65,6 +65,14 @@ static const golden_case golden_cases[] = {
      0, STRATA_CODER_RANGE_CTX, 0},
     {"f32_2d_fill_binary32", "as f32_2d_fill, context Huffman coder (binary32 arithmetic, with a mask)",
      STRATA_FLOAT32, 2, {48, 64}, STRATA_MODE_REL, 1e-3, 1, STRATA_CODER_HUFFMAN_CTX, 0},
+    /* Added with coder 6 (rANS with a table per context): version 3 streams;
+     * the streams above are unchanged. */
+    {"f32_2d_fill_ans", "as f32_2d_fill at REL 1e-4, rANS coder (binary32 arithmetic; its segment: one table)",
+     STRATA_FLOAT32, 2, {48, 64}, STRATA_MODE_REL, 1e-4, 1, STRATA_CODER_ANS_CTX, 0},
+    {"f32_2d_bands_ans", "as f32_2d_bands_hctx, rANS coder (binary32 arithmetic; its segment: context tables)",
+     STRATA_FLOAT32, 2, {128, 256}, STRATA_MODE_REL, 1e-3, 5, STRATA_CODER_ANS_CTX, 0},
+    {"f64_3d_ans", "as f64_3d_rel at REL 1e-7, rANS coder (one table; 1425 codes with 9 to 12 raw bits)",
+     STRATA_FLOAT64, 3, {12, 16, 20}, STRATA_MODE_REL, 1e-7, 0, STRATA_CODER_ANS_CTX, 0},
 };
 #define GOLDEN_CASE_COUNT (sizeof golden_cases / sizeof golden_cases[0])
 #define GOLDEN_FILL (-1e34)

@@ -135,7 +135,7 @@ def test_threads_coders_and_blocks():
     orig = with_specials(smooth_field((64, 40, 30), np.float32), FILL)
     ref = strata.compress(orig, rel=1e-4, fill=FILL, threads=1)
     assert strata.compress(orig, rel=1e-4, fill=FILL, threads=2) == ref  # same bytes
-    for coder in ("huffman", "range", "range_ctx", "huffman_ctx", "default"):
+    for coder in ("huffman", "range", "range_ctx", "huffman_ctx", "ans_ctx", "default"):
         stream = strata.compress(orig, rel=1e-4, fill=FILL, coder=coder)
         check_roundtrip(orig, strata.decompress(stream, threads=2), rel=1e-4, fill=FILL)
     big = smooth_field((1200, 40, 30), np.float32, noise=0.1)  # more than one block
