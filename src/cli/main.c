@@ -83,7 +83,7 @@ static const char g_field_help[] =
     "  --threads N           threads (0: OpenMP's default)\n"
     "  --coder C             entropy coder: range_ctx (default, smallest streams),\n"
     "                        range (that of earlier versions), ans_ctx (about 2x\n"
-    "                        faster, 3-6% larger), huffman_ctx (2-4x faster, 2-17%\n"
+    "                        faster, 5-19% larger), huffman_ctx (2-4x faster, 7-23%\n"
     "                        larger) or huffman (faster still; the GPU's)\n";
 
 static void print_general_help(FILE *out)
