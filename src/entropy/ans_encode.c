@@ -8,7 +8,7 @@
 /* A token under one table, set up so that coding it takes no division:
  * q = floor(x / f) is (x * rcp) >> 32 >> shift, exact for x < 2^31 (with rcp =
  * ceil(2^(31 + shift + 1) / f), shift + 1 = ceil(log2 f); for f = 1, rcp = 2^32
- * - 1 gives x - 1, and bias makes up for it). Then x' = q * 2^11 + x mod f +
+ * - 1 gives x - 1, and bias makes up for it). Then x' = q * 2^10 + x mod f +
  * cum = x + bias + q * cmpl. */
 typedef struct {
     uint32_t xmax, rcp, bias;
@@ -56,7 +56,7 @@ static void enc_token_init(enc_token *e, uint32_t cum, uint32_t f)
     e->bias = cum;
 }
 
-/* Frequencies summing to 2^11, at least 1 for every counted token, from counts
+/* Frequencies summing to 2^10, at least 1 for every counted token, from counts
  * summing to n > 0: each rounded to nearest, the difference then taken up by
  * the most frequent token (or, should that leave it below 1, one at a time
  * from every token above 1). */
