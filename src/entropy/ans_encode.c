@@ -212,17 +212,17 @@ static int encode(const uint16_t *sym, size_t n, ans_scratch *sc, strata_buf *ou
     size_t i = 0;
     for (; i + 1 < n; i += 2) sc->count[ctx[i]][tok[i]]++, sc->count2[ctx[i + 1]][tok[i + 1]]++;
     if (i < n) sc->count[ctx[i]][tok[i]]++;
-    for (unsigned c = 0; c < STRATA_HCTX_COUNT; c++)
-        for (unsigned t = 0; t < ANS_TOKENS; t++) sc->count[c][t] += sc->count2[c][t];
-    /* One table or a table per context: whichever the estimate says is smaller. */
+    /* The halves added up, with each context's total and each token's (the
+     * one table's counts). */
     uint64_t per[STRATA_HCTX_COUNT] = {0};
-    for (unsigned c = 0; c < STRATA_HCTX_COUNT; c++)
-        for (unsigned t = 0; t < ANS_TOKENS; t++) per[c] += sc->count[c][t];
     uint32_t *all = sc->count[STRATA_HCTX_COUNT];
-    for (unsigned t = 0; t < ANS_TOKENS; t++) {
-        all[t] = 0;
-        for (unsigned c = 0; c < STRATA_HCTX_COUNT; c++) all[t] += sc->count[c][t];
-    }
+    for (unsigned c = 0; c < STRATA_HCTX_COUNT; c++)
+        for (unsigned t = 0; t < ANS_TOKENS; t++) {
+            sc->count[c][t] += sc->count2[c][t];
+            per[c] += sc->count[c][t];
+            all[t] += sc->count[c][t];
+        }
+    /* One table or a table per context: whichever the estimate says is smaller. */
     double bits_ctx = 0, bits_one = 0;
     if (n) {
         normalize(all, n, sc->freq[STRATA_HCTX_COUNT]);
