@@ -26,16 +26,10 @@
 #include "gx_driver.h"
 #include "strata_gpu.h"
 
-/* The encoder's choices of src/compress.c; once they live in section.h they are
- * taken from there (and GX_SEGMENT_LEN checked against them). */
-#ifdef ZSTD_LEVEL_CODES
+/* The encoder's choices of src/compress.c (section.h). */
 #define GX_ZSTD_CODES ZSTD_LEVEL_CODES
 #define GX_ZSTD_BULK ZSTD_LEVEL_BULK
 _Static_assert(GX_SEGMENT_LEN == STRATA_SEGMENT_LEN, "gpu/ and compress.c segment lengths differ");
-#else
-#define GX_ZSTD_CODES 3 /* = ZSTD_LEVEL_CODES of src/compress.c */
-#define GX_ZSTD_BULK 1  /* = ZSTD_LEVEL_BULK of src/compress.c */
-#endif
 #define GX_MEM_SLOTS 64
 #define GX_SYNC_ROUNDS 6 /* even: the last round writes exit B */
 

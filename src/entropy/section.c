@@ -9,11 +9,15 @@
 /* A context that codes every frame with the parameters zstd picks at `level`
  * for a 1 MiB input. Left to itself, zstd would pick, for a smaller frame,
  * shorter matches: on Huffman codes, 7-10% of the compression time for about
- * 1% of the size. NULL if out of memory. */
+ * 1% of the size. The fast strategy (levels 1 and below) then looks for
+ * matches of 5 bytes, not its 6 or 7, which is where Huffman codes repeat:
+ * etopo's CODES (rel 1e-3) then shrink by 18.3%, as at level 3 (18.5%), 2.4x
+ * as fast. NULL if out of memory. */
 static ZSTD_CCtx *frame_context(int level)
 {
     ZSTD_CCtx *cx = ZSTD_createCCtx();
-    const ZSTD_compressionParameters p = ZSTD_getCParams(level, (unsigned long long)1 << 20, 0);
+    ZSTD_compressionParameters p = ZSTD_getCParams(level, (unsigned long long)1 << 20, 0);
+    if (p.strategy == ZSTD_fast && p.minMatch > 5) p.minMatch = 5;
     const int set[][2] = {{ZSTD_c_compressionLevel, level}, {ZSTD_c_windowLog, (int)p.windowLog},
                           {ZSTD_c_chainLog, (int)p.chainLog}, {ZSTD_c_hashLog, (int)p.hashLog},
                           {ZSTD_c_searchLog, (int)p.searchLog}, {ZSTD_c_minMatch, (int)p.minMatch},

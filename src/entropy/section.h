@@ -11,7 +11,7 @@
 
 /* The encoder's choices, shared by every backend that must write the same bytes
  * (gpu/ mirrors compress.c): zstd levels of the sections, CODES segment length. */
-#define ZSTD_LEVEL_CODES 3
+#define ZSTD_LEVEL_CODES 1
 #define ZSTD_LEVEL_BULK 1
 #define STRATA_SEGMENT_LEN (1u << 18)
 /* zstd bodies are cut into frames of this many raw bytes (the last one
