@@ -127,6 +127,10 @@ def run_peak(cmd):
         os.remove(rep)
 
 
+# Coders timed besides the default on the three largest fields (the speed floor's).
+FAST_CODERS = ("ans_ctx", "huffman_ctx", "huffman")
+
+
 class Strata:
     def __init__(self, exe):
         self.exe = exe
@@ -557,6 +561,10 @@ def ratio_of(a, b):
     return a["ratio"] / b["ratio"]
 
 
+def baseline_name(meta):
+    return "`%s`" % meta["before_rev"] if meta.get("before_rev") else "(not run: no baseline build)"
+
+
 def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta, vs_sperr):
     out = []
     w = out.append
@@ -591,6 +599,13 @@ def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta, vs_sper
 
     w("## Summary")
     w("")
+    for rel in rels:
+        qs = [ratio_of(res[rel][f.name]["strata1"], res[rel][f.name].get("before", {})) for f in fields]
+        if any(qs):
+            w("- rel %s: default coder's ratio over that of %s (before issue #5): geometric mean **%.3f**, "
+              "min %.3f; at least 1 on %d of %d fields" % (
+                  fmt_rel(rel), baseline_name(meta), geomean(qs), min(q for q in qs if q),
+                  sum(1 for q in qs if q and q >= 1), sum(1 for q in qs if q)))
     for rel in rels:
         qs = [ratio_of(res[rel][f.name]["strata1"], res[rel][f.name]["sz3"]) for f in fields]
         if not any(qs):
@@ -630,24 +645,25 @@ def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta, vs_sper
     srel = 1e-3 if 1e-3 in rels else rels[0]
     w("### Speed on the three largest fields (rel %s, MB/s compress / decompress)" % fmt_rel(srel))
     w("")
-    w("| field | MB | strata 1 thr | strata 2 thr | strata huffman_ctx 1 thr | strata huffman 1 thr | sz3 | zfp | "
-      "sz3 (peers.md, whole process) |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    w("| field | MB | strata 1 thr | strata 2 thr | " +
+      "".join("strata %s 1 thr | " % c for c in FAST_CODERS) + "sz3 | zfp | sz3 (peers.md, whole process) |")
+    w("|---|---:|---:|---:|" + "---:|" * len(FAST_CODERS) + "---:|---:|---:|")
     for f in big:
         r = res[srel][f.name]
-        w("| %s | %.1f | %s | %s | %s | %s | %s | %s | %s |" % (
-            f.name, f.bytes / 1e6, f_speed(r["strata1"]), f_speed(r["strata2"]),
-            f_speed(r.get("huffman_ctx", {"error": "-"})), f_speed(r.get("huffman", {"error": "-"})),
-            f_speed(r["sz3"]), f_speed(r["zfp"]),
-            peer_speeds.get(f.name, "-")))
+        w("| %s | %.1f | %s | %s | " % (f.name, f.bytes / 1e6, f_speed(r["strata1"]), f_speed(r["strata2"])) +
+          "".join("%s | " % f_speed(r.get(c, {"error": "-"})) for c in FAST_CODERS) +
+          "%s | %s | %s |" % (f_speed(r["sz3"]), f_speed(r["zfp"]), peer_speeds.get(f.name, "-")))
     w("")
     w("Issue #5's single-thread floor, compress / decompress: Strata's MB/s over 2x SZ3's and "
       "over ZFP's (at least 1.00 meets it), with the ratio each coder reaches. Every tool's runs "
       "on these fields (the table above too) came in %d interleaved rounds, and each keeps its "
-      "best, so that a slow spell of the shared machine falls on all of them:" % meta.get("rounds", 1))
+      "best, so that a slow spell of the shared machine falls on all of them. The floor also asks "
+      "for ratios no lower than before this work: 'ratio / before' divides each coder's by the "
+      "ratio of %s, the codec when issue #5 was filed (its default coder):"
+      % (meta.get("rounds", 1), baseline_name(meta)))
     w("")
-    w("| field | coder | ratio | / (2 x sz3) | / zfp |")
-    w("|---|---|---:|---:|---:|")
+    w("| field | coder | ratio | ratio / before | / (2 x sz3) | / zfp |")
+    w("|---|---|---:|---:|---:|---:|")
 
     def over(a, b, k):
         x, y = a.get(k), b.get(k)
@@ -656,11 +672,11 @@ def render(res, fields, rels, peers, peer_speeds, verify, levitus, meta, vs_sper
     for f in big:
         r = res[srel][f.name]
         two = {k: 2 * r["sz3"][k] for k in ("compress_mbps", "decompress_mbps") if r["sz3"].get(k)}
-        for name, key in (("range_ctx (default)", "strata1"), ("huffman_ctx", "huffman_ctx"),
-                          ("huffman", "huffman")):
+        for name, key in (("range_ctx (default)", "strata1"),) + tuple((c, c) for c in FAST_CODERS):
             s = r.get(key, {})
-            w("| %s | %s | %s | %s / %s | %s / %s |" % (
-                f.name, name, f_ratio(s), over(s, two, "compress_mbps"), over(s, two, "decompress_mbps"),
+            w("| %s | %s | %s | %s | %s / %s | %s / %s |" % (
+                f.name, name, f_ratio(s), over(s, r.get("before", {}), "ratio"),
+                over(s, two, "compress_mbps"), over(s, two, "decompress_mbps"),
                 over(s, r["zfp"], "compress_mbps"), over(s, r["zfp"], "decompress_mbps")))
     w("")
 
@@ -828,6 +844,9 @@ def main():
     p.add_argument("--command", default="bench/run_bench.sh", help="command line shown in the docs")
     p.add_argument("--build-type", default="Release")
     p.add_argument("--build-note", help="said in the header after the Strata version")
+    p.add_argument("--before", help="a strata executable built from --before-rev, whose ratios "
+                   "the tables show as 'before'")
+    p.add_argument("--before-rev", help="the revision --before was built from")
     a = p.parse_args()
 
     t_start = time.time()
@@ -842,10 +861,12 @@ def main():
         fields = [f for f in fields if any(s in f.name for s in a.only)]
 
     strata = Strata(os.path.abspath(a.strata))
+    before = Strata(os.path.abspath(a.before)) if a.before else None
     sz3 = first_working((SZ3Pysz, SZ3Hdf5plugin), a.sz3)
     zfp = first_working((ZfpPy, ZfpCli), a.zfp)
     meta = {"load_start": loadavg(), "build_note": a.build_note, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "strata_version": strata.version(), "repeat": repeat, "rounds": rounds, "build_type": a.build_type,
+            "strata_version": strata.version(), "repeat": repeat,
+            "before_rev": (a.before_rev or "?") if before else None, "rounds": rounds, "build_type": a.build_type,
             "sz3_version": sz3.version() if sz3 else "not available",
             "zfp_version": zfp.version() if zfp else "not available"}
     peers, peer_speeds = read_peers(peers_md)
@@ -866,9 +887,11 @@ def main():
                 r = {"eb": eb}
                 r["strata1"] = strata.eval(f, eb, 1, repeat, f.fill)
                 r["strata2"] = strata.eval(f, eb, 2, repeat, f.fill)
+                if before:
+                    r["before"] = before.eval(f, eb, 1, 1, f.fill)
                 if rel == srel and f.name in big:
-                    r["huffman"] = strata.eval(f, eb, 1, repeat, f.fill, "huffman")
-                    r["huffman_ctx"] = strata.eval(f, eb, 1, repeat, f.fill, "huffman_ctx")
+                    for c in FAST_CODERS:
+                        r[c] = strata.eval(f, eb, 1, repeat, f.fill, c)
                 r["mem"] = strata.peak_memory(f, eb, f.fill, tmp)
                 r["sz3"] = run_peer(sz3, f, eb, repeat)
                 r["zfp"] = run_peer(zfp, f, eb, repeat)
@@ -876,8 +899,7 @@ def main():
                     floor_rounds(r, {
                         "strata1": lambda: strata.eval(f, eb, 1, repeat, f.fill),
                         "strata2": lambda: strata.eval(f, eb, 2, repeat, f.fill),
-                        "huffman": lambda: strata.eval(f, eb, 1, repeat, f.fill, "huffman"),
-                        "huffman_ctx": lambda: strata.eval(f, eb, 1, repeat, f.fill, "huffman_ctx"),
+                        **{c: (lambda c=c: strata.eval(f, eb, 1, repeat, f.fill, c)) for c in FAST_CODERS},
                         "sz3": lambda: run_peer(sz3, f, eb, repeat),
                         "zfp": lambda: run_peer(zfp, f, eb, repeat)}, rounds - 1)
                 res[rel][f.name] = r
@@ -945,7 +967,7 @@ def main():
             fp.write("\n".join(doc) + body + "\n")
         log("wrote %s" % a.docs)
     bad = any(res[rel][f.name][t].get("violates") or "error" in res[rel][f.name][t]
-              for rel in rels for f in fields for t in ("strata1", "strata2", "huffman", "huffman_ctx")
+              for rel in rels for f in fields for t in ("strata1", "strata2", "before") + FAST_CODERS
               if t in res[rel][f.name])
     bad = bad or any(not v["ok"] for v in verify.values())
     bad = bad or any(r["fails"] for r in vs_sperr.values())

@@ -53,6 +53,24 @@ if [ ! -x "$strata" ]; then
     exit 2
 fi
 
+# The codec when issue #5 was filed: the floor's "ratios no lower than before" are
+# measured against it, in the same run. Built once from git history; skipped (and
+# said so in the tables) where the history is missing or the build fails.
+before_rev=ceaf903
+before="$repo/build-bench-before/build/src/cli/strata"
+if [ ! -x "$before" ]; then
+    log="$(mktemp)"
+    src="$repo/build-bench-before/src"
+    if ! { rm -rf "$src" && mkdir -p "$src" && git -C "$repo" archive "$before_rev" | tar -x -C "$src" &&
+           cmake -S "$src" -B "$repo/build-bench-before/build" -DCMAKE_BUILD_TYPE=Release \
+                 -DSTRATA_BUILD_TESTS=OFF && cmake --build "$repo/build-bench-before/build" -j"$(nproc)" \
+                 --target strata-cli; } >"$log" 2>&1; then
+        echo "run_bench: warning: could not build $before_rev, the ratios before issue #5 are left out" >&2
+        before=""
+    fi
+    rm -f "$log"
+fi
+
 if ! "$venv/bin/python" -c 'import numpy' 2>/dev/null; then
     BENCH_VENV="$venv" "$repo/scripts/bench_setup.sh" >&2
 fi
@@ -69,4 +87,5 @@ for arg in "$@"; do
     esac
 done
 exec "$venv/bin/python" "$here/bench.py" --strata "$strata" --data "$data" \
-    --command "$cmdline" ${build_note:+--build-note "$build_note"} "$@"
+    --command "$cmdline" ${build_note:+--build-note "$build_note"} \
+    ${before:+--before "$before" --before-rev "$before_rev"} "$@"
