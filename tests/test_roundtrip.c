@@ -660,6 +660,37 @@ static void api_wavelet(void)
             }
 }
 
+/* Codes longer than the decoders' lookup tables: blocks of zeros between
+ * blocks of Cauchy noise, clipped, give coder 5 tables per context (the zeros
+ * cost nothing in theirs) whose codes reach 17 bits, under more 9-bit
+ * prefixes than its decoder's second tables hold: codes resolve by those
+ * tables, by the canonical walk, and past their room. */
+static void api_long_codes(void)
+{
+    const size_t n = (size_t)1 << 20;
+    strata_field f;
+    strata_field_init(&f, STRATA_FLOAT32, 1, &n);
+    float *x = tu_malloc(n * sizeof *x);
+    tu_rng r;
+    tu_rng_seed(&r, 24);
+    for (size_t i = 0; i < n; i++) {
+        const double c = 1000.0 * tan(3.14159265358979 * (tu_rng_uniform(&r) - 0.5));
+        x[i] = (i >> 10) & 1 ? (float)(c < -30000 ? -30000 : c > 30000 ? 30000 : c) : 0.0f;
+    }
+    strata_params p;
+    strata_params_init(&p);
+    p.mode = STRATA_MODE_ABS;
+    p.bound = 0.5;
+    static const strata_coder coders[] = {STRATA_CODER_HUFFMAN_CTX, STRATA_CODER_HUFFMAN};
+    for (size_t c = 0; c < COUNT(coders); c++) {
+        p.coder = coders[c];
+        char label[64];
+        snprintf(label, sizeof label, "long codes, coder %d", (int)coders[c]);
+        tu_roundtrip(&f, x, &p, 1, label, NULL, NULL);
+    }
+    free(x);
+}
+
 static void api_misc(void)
 {
     TU_EXPECT(strata_version_number() == STRATA_VERSION_NUMBER, "version number");
@@ -688,6 +719,7 @@ int main(int argc, char **argv)
         api_misc();
         api_threads();
         api_wavelet();
+        api_long_codes();
         api_buffers(STRATA_FLOAT32, STRATA_MODE_REL, 1e-3, 0, 1);
         api_buffers(STRATA_FLOAT64, STRATA_MODE_ABS, 1e-2, 0, 1);
         api_buffers(STRATA_FLOAT32, STRATA_MODE_LOSSLESS, 0, 0, 2);

@@ -315,9 +315,18 @@ static inline unsigned hctx_next_state(unsigned s, unsigned t)
     return 6 * (s % 6) + t;
 }
 
+/* Codes longer than HCTX_LUT_BITS (1-2% of a low-entropy segment's) resolve
+ * by a second table under their first HCTX_LUT_BITS bits, as many bits wide
+ * as the longest code there takes, up to HCTX_SUB_BITS; the canonical walk is
+ * left to longer codes and to prefixes past HCTX_SUB_MAX entries in all. */
+#define HCTX_SUB_BITS 7
+#define HCTX_SUB_MAX 16384
+
 typedef struct {
     uint64_t lut[HCTX_STATES << HCTX_LUT_BITS];                /* hctx_entry() */
     uint32_t code_lut[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS]; /* each context's lut_entry() */
+    uint32_t sub_at[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS];   /* offset << 5 | bits (>= 1); 0: none */
+    uint32_t sub[HCTX_SUB_MAX];                                /* lut_entry(), 0: walk */
     uint64_t one[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS];      /* hctx_fill_states() */
     uint64_t two[STRATA_HCTX_COUNT][1u << HCTX_LUT_BITS];
     huff_canon canon[STRATA_HCTX_COUNT];
@@ -362,6 +371,43 @@ static void hctx_fill_states(hctx_table *t)
                 w += 1u << left;
             }
         }
+}
+
+/* Context c's second tables (sub_at, sub from *used on). */
+static void hctx_fill_sub(hctx_table *t, unsigned c, uint32_t *used)
+{
+    const huff_canon *cn = &t->canon[c];
+    const uint16_t *sorted = t->sorted + t->base[c];
+    const int top = cn->maxlen < HCTX_LUT_BITS + HCTX_SUB_BITS ? cn->maxlen : HCTX_LUT_BITS + HCTX_SUB_BITS;
+    uint32_t *at = t->sub_at[c];
+    memset(at, 0, sizeof t->sub_at[c]);
+    /* Each prefix's width: its longest code's bits past the prefix, up to
+     * HCTX_SUB_BITS. Canonical codes of one length cover a run of prefixes. */
+    for (int l = HCTX_LUT_BITS + 1; l <= cn->maxlen; l++) {
+        if (!cn->count[l]) continue;
+        const unsigned sh = (unsigned)(l - HCTX_LUT_BITS), bits = l < top ? sh : (unsigned)(top - HCTX_LUT_BITS);
+        const uint32_t last = (cn->first[l] + cn->count[l] - 1) >> sh;
+        for (uint32_t p = cn->first[l] >> sh; p <= last; p++) at[p] = bits;
+    }
+    for (uint32_t p = 0; p < (1u << HCTX_LUT_BITS); p++) {
+        if (!at[p]) continue;
+        const uint32_t size = 1u << at[p];
+        if (size > HCTX_SUB_MAX - *used) { at[p] = 0; continue; }
+        memset(t->sub + *used, 0, size * sizeof *t->sub);
+        at[p] |= *used << 5;
+        *used += size;
+    }
+    for (int l = HCTX_LUT_BITS + 1; l <= top; l++) {
+        const unsigned sh = (unsigned)(l - HCTX_LUT_BITS);
+        for (uint32_t j = 0; j < cn->count[l]; j++) {
+            const uint32_t code = cn->first[l] + j, a = at[code >> sh];
+            if (!a) continue;
+            const unsigned span = (a & 31) - sh; /* the entries that start with the code */
+            const uint32_t lo = (a >> 5) + ((code & ((1u << sh) - 1)) << span),
+                           e = lut_entry(sorted[cn->offset[l] + j], (unsigned)l);
+            for (uint32_t k = 0; k < 1u << span; k++) t->sub[lo + k] = e;
+        }
+    }
 }
 
 /* One lane being decoded. Each refill loads the 8 bytes under its bit
@@ -424,7 +470,9 @@ static inline size_t hctx_safe_steps(const hctx_lane *l)
 static __attribute__((noinline)) uint64_t hctx_long(const hctx_table *t, uint64_t state, uint64_t win)
 {
     const unsigned s = (unsigned)(state >> HCTX_LUT_BITS), c = hctx_state_context(s);
-    const uint32_t e = canonical_decode(&t->canon[c], t->sorted + t->base[c], HCTX_LUT_BITS, win);
+    const uint32_t a = t->sub_at[c][win >> (64 - HCTX_LUT_BITS)];
+    uint32_t e = a ? t->sub[(a >> 5) + (uint32_t)((win << HCTX_LUT_BITS) >> (64 - (a & 31)))] : 0;
+    if (!e) e = canonical_decode(&t->canon[c], t->sorted + t->base[c], HCTX_LUT_BITS, win);
     if (!e) return 0;
     const unsigned s1 = hctx_next_state(s, LUT_CLASS(e));
     return hctx_entry(e >> 16, LUT_LEN(e), s1, 0, LUT_LEN(e), s1, 1);
@@ -459,36 +507,44 @@ static inline __attribute__((always_inline)) int hctx_lookup(uint64_t *win, uint
     return 1;
 }
 
-/* `steps` refill-and-two-lookups steps of the four lanes in turn, none of
- * which can reach its lane's end (hctx_safe_steps), so they need no check.
- * Each lane's numbers are plain locals, which the compiler keeps in
- * registers; each lookup waits only on the one before it in its lane. 0 if
- * malformed. */
-static STRATA_CLONES_BITS int hctx_run_safe(hctx_lane *ln, size_t steps, const hctx_table *t)
+/* `steps` refill-and-two-lookups steps of k lanes in turn (k constant once
+ * inlined), none of which can reach its lane's end (hctx_safe_steps), so they
+ * need no check. Unrolled, each lane's numbers are plain locals, which the
+ * compiler keeps in registers; each lookup waits only on the one before it in
+ * its lane. 0 if malformed. */
+static inline __attribute__((always_inline)) int hctx_run_lanes(hctx_lane *const *ln, const int k, size_t steps,
+                                                                const hctx_table *t)
 {
-    uint64_t w0 = ln[0].win, w1 = ln[1].win, w2 = ln[2].win, w3 = ln[3].win;
-    uint64_t s0 = ln[0].state, s1 = ln[1].state, s2 = ln[2].state, s3 = ln[3].state;
-    size_t p0 = ln[0].pos, p1 = ln[1].pos, p2 = ln[2].pos, p3 = ln[3].pos;
-    uint16_t *o0 = ln[0].out, *o1 = ln[1].out, *o2 = ln[2].out, *o3 = ln[3].out;
-#define HCTX_REFILL(j)                                                                            \
-    (p##j += (size_t)__builtin_ctzll(w##j),                                                      \
-     w##j = hctx_window(strata_get_be64(ln[j].src + (p##j >> 3)), p##j))
+    uint64_t w[STRATA_HCTX_LANES], s[STRATA_HCTX_LANES];
+    size_t p[STRATA_HCTX_LANES];
+    uint16_t *o[STRATA_HCTX_LANES];
+#pragma GCC unroll 4
+    for (int j = 0; j < k; j++) w[j] = ln[j]->win, s[j] = ln[j]->state, p[j] = ln[j]->pos, o[j] = ln[j]->out;
     for (; steps; steps--) {
-        HCTX_REFILL(0);
-        HCTX_REFILL(1);
-        HCTX_REFILL(2);
-        HCTX_REFILL(3);
-        if (!hctx_lookup(&w0, &s0, &o0, t) || !hctx_lookup(&w1, &s1, &o1, t) || !hctx_lookup(&w2, &s2, &o2, t) ||
-            !hctx_lookup(&w3, &s3, &o3, t) || !hctx_lookup(&w0, &s0, &o0, t) || !hctx_lookup(&w1, &s1, &o1, t) ||
-            !hctx_lookup(&w2, &s2, &o2, t) || !hctx_lookup(&w3, &s3, &o3, t))
-            return 0;
+#pragma GCC unroll 4
+        for (int j = 0; j < k; j++) {
+            p[j] += (size_t)__builtin_ctzll(w[j]);
+            w[j] = hctx_window(strata_get_be64(ln[j]->src + (p[j] >> 3)), p[j]);
+        }
+#pragma GCC unroll 2
+        for (int r = 0; r < 2; r++)
+#pragma GCC unroll 4
+            for (int j = 0; j < k; j++)
+                if (!hctx_lookup(&w[j], &s[j], &o[j], t)) return 0;
     }
-#undef HCTX_REFILL
-    ln[0].win = w0; ln[1].win = w1; ln[2].win = w2; ln[3].win = w3;
-    ln[0].state = s0; ln[1].state = s1; ln[2].state = s2; ln[3].state = s3;
-    ln[0].pos = p0; ln[1].pos = p1; ln[2].pos = p2; ln[3].pos = p3;
-    ln[0].out = o0; ln[1].out = o1; ln[2].out = o2; ln[3].out = o3;
+#pragma GCC unroll 4
+    for (int j = 0; j < k; j++) ln[j]->win = w[j], ln[j]->state = s[j], ln[j]->pos = p[j], ln[j]->out = o[j];
     return 1;
+}
+
+/* hctx_run_lanes() for 4, 3 or 2 lanes: as lanes reach their ends at
+ * different steps, the others go on interleaved. */
+static STRATA_CLONES_BITS int hctx_run_safe(hctx_lane *const *ln, int k, size_t steps, const hctx_table *t)
+{
+    _Static_assert(STRATA_HCTX_LANES == 4, "hctx_run_safe runs up to four lanes");
+    if (k == 4) return hctx_run_lanes(ln, 4, steps, t);
+    if (k == 3) return hctx_run_lanes(ln, 3, steps, t);
+    return hctx_run_lanes(ln, 2, steps, t);
 }
 
 /* The rest of one lane, checked: a lookup whose second code would pass the
@@ -518,7 +574,7 @@ static int hctx_lane_finish(hctx_lane *l, const hctx_table *t)
 static int hctx_begin(hctx_lane *ln, const uint8_t *src, size_t size, uint16_t *out, size_t n, hctx_table *t)
 {
     const uint8_t *p = src, *end = src + size;
-    uint32_t base = 0;
+    uint32_t base = 0, sub_used = 0;
     for (int c = 0; c < STRATA_HCTX_COUNT; c++) {
         if (!read_table(&p, end, &t->parse, 1)) return 0;
         const huff_canon *cn = &t->parse.canon;
@@ -527,6 +583,7 @@ static int hctx_begin(hctx_lane *ln, const uint8_t *src, size_t size, uint16_t *
         t->base[c] = base;
         memcpy(t->sorted + base, t->parse.sorted, m * sizeof *t->sorted);
         fill_lut(t->code_lut[c], HCTX_LUT_BITS, cn, t->sorted + base);
+        hctx_fill_sub(t, (unsigned)c, &sub_used);
         base += m;
     }
     hctx_fill_states(t);
@@ -555,21 +612,26 @@ int strata_huffman_ctx_decode_segment(const uint8_t *src, size_t size, uint16_t 
         segment_state s;
         return segment_begin(&s, src + 1, size - 1, sym, n, &t->parse) && segment_finish(&s);
     }
-    hctx_lane ln[STRATA_HCTX_LANES];
+    hctx_lane ln[STRATA_HCTX_LANES], *live[STRATA_HCTX_LANES];
     if (!hctx_begin(ln, src + 1, size - 1, sym, n, t)) return 0;
     /* Runs of steps that no lane's end can reach, without bounds checks
-     * (hctx_run_safe); then each lane's rest. */
-    _Static_assert(STRATA_HCTX_LANES == 4, "hctx_run_safe names four lanes");
-    for (;;) {
+     * (hctx_run_safe); a lane that nears its end finishes alone, checked,
+     * and the rest go on. */
+    int k = STRATA_HCTX_LANES;
+    for (int j = 0; j < k; j++) live[j] = &ln[j];
+    while (k >= 2) {
         size_t safe = SIZE_MAX;
-        for (int j = 0; j < STRATA_HCTX_LANES; j++) {
-            const size_t sj = hctx_safe_steps(&ln[j]);
-            safe = sj < safe ? sj : safe;
+        int low = 0;
+        for (int j = 0; j < k; j++) {
+            const size_t sj = hctx_safe_steps(live[j]);
+            if (sj < safe) safe = sj, low = j;
         }
-        if (safe < 8) break;
-        if (!hctx_run_safe(ln, safe, t)) return 0;
+        if (safe >= 8) {
+            if (!hctx_run_safe(live, k, safe, t)) return 0;
+            continue;
+        }
+        if (!hctx_lane_finish(live[low], t)) return 0;
+        live[low] = live[--k];
     }
-    for (int j = 0; j < STRATA_HCTX_LANES; j++)
-        if (!hctx_lane_finish(&ln[j], t)) return 0;
-    return 1;
+    return k == 0 || hctx_lane_finish(live[0], t);
 }
