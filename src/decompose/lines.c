@@ -16,38 +16,95 @@
 #  define STRATA_NO_DEPS
 #endif
 
-/* Stores to every other element of a strided line, for the encoder, whose
- * working copy holds a value at every point. The compiler does not vectorize a
- * loop that stores every other element, so these run over whole pairs and
- * write each pair's other half back unchanged: the points between a line's
- * points belong to other passes, which no thread runs meanwhile. The last
- * pair could reach past the row, into another thread's, so the last element
- * goes alone. */
+/* Stride 2, the finest level (seven eighths of a 3D field's points), as
+ * unzip and zip: a run of 2m - 1 elements split into its m evens and m - 1
+ * odds, and merged back. On x86-64 with 128-bit shuffles, which cost one
+ * cycle on every AVX2 CPU; what GCC emits for a stride-2 loop crosses 128-bit
+ * lanes (vpermd), slow where AVX2 runs as two halves (Zen 1). A run reads and
+ * writes exactly its 2m - 1 elements: the element after it may be another
+ * thread's. Zipping writes the odds back as they were read; they belong to
+ * other passes, which no thread runs meanwhile. */
+#if defined(__SSE2__)
+#  include <emmintrin.h>
+#  define STRATA_UNZIP_SIMD 1
+#else
+#  define STRATA_UNZIP_SIMD 0
+#endif
+
+/* even[j] = src[2j] for j < m, odd[j] = src[2j + 1] for j < m - 1 (odd may be
+ * NULL); m >= 1. */
+STRATA_INLINE void strata_unzip_f32(const float *src, float *restrict even, float *restrict odd, size_t m)
+{
+    size_t j = 0;
+#if STRATA_UNZIP_SIMD
+    for (; j + 4 < m; j += 4) { /* 8 elements, all before src[2m - 1] */
+        const __m128 lo = _mm_loadu_ps(src + 2 * j), hi = _mm_loadu_ps(src + 2 * j + 4);
+        _mm_storeu_ps(even + j, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
+        if (odd) _mm_storeu_ps(odd + j, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+#endif
+    for (; j + 1 < m; j++) {
+        even[j] = src[2 * j];
+        if (odd) odd[j] = src[2 * j + 1];
+    }
+    even[m - 1] = src[2 * (m - 1)];
+}
+STRATA_INLINE void strata_unzip_f64(const double *src, double *restrict even, double *restrict odd, size_t m)
+{
+    size_t j = 0;
+#if STRATA_UNZIP_SIMD
+    for (; j + 2 < m; j += 2) {
+        const __m128d lo = _mm_loadu_pd(src + 2 * j), hi = _mm_loadu_pd(src + 2 * j + 2);
+        _mm_storeu_pd(even + j, _mm_unpacklo_pd(lo, hi));
+        if (odd) _mm_storeu_pd(odd + j, _mm_unpackhi_pd(lo, hi));
+    }
+#endif
+    for (; j + 1 < m; j++) {
+        even[j] = src[2 * j];
+        if (odd) odd[j] = src[2 * j + 1];
+    }
+    even[m - 1] = src[2 * (m - 1)];
+}
+/* dst[2j] = even[j] for j < m, dst[2j + 1] = odd[j] for j < m - 1; m >= 1. */
+STRATA_INLINE void strata_zip_f32(float *dst, const float *even, const float *odd, size_t m)
+{
+    size_t j = 0;
+#if STRATA_UNZIP_SIMD
+    for (; j + 4 < m; j += 4) {
+        const __m128 e = _mm_loadu_ps(even + j), o = _mm_loadu_ps(odd + j);
+        _mm_storeu_ps(dst + 2 * j, _mm_unpacklo_ps(e, o));
+        _mm_storeu_ps(dst + 2 * j + 4, _mm_unpackhi_ps(e, o));
+    }
+#endif
+    for (; j + 1 < m; j++) {
+        dst[2 * j] = even[j];
+        dst[2 * j + 1] = odd[j];
+    }
+    dst[2 * (m - 1)] = even[m - 1];
+}
+STRATA_INLINE void strata_zip_f64(double *dst, const double *even, const double *odd, size_t m)
+{
+    size_t j = 0;
+#if STRATA_UNZIP_SIMD
+    for (; j + 2 < m; j += 2) {
+        const __m128d e = _mm_loadu_pd(even + j), o = _mm_loadu_pd(odd + j);
+        _mm_storeu_pd(dst + 2 * j, _mm_unpacklo_pd(e, o));
+        _mm_storeu_pd(dst + 2 * j + 2, _mm_unpackhi_pd(e, o));
+    }
+#endif
+    for (; j + 1 < m; j++) {
+        dst[2 * j] = even[j];
+        dst[2 * j + 1] = odd[j];
+    }
+    dst[2 * (m - 1)] = even[m - 1];
+}
+
+/* dst[2j] = src[j] for j < n (n >= 1): codes, 16-bit. The compiler does not
+ * vectorize a loop that stores every other element, so this one runs over
+ * whole pairs and writes each pair's other half back unchanged (as zipping
+ * does); the last element goes alone. */
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-typedef uint64_t __attribute__((may_alias, aligned(4))) pair32;
-typedef uint32_t __attribute__((may_alias)) word32;
 typedef uint32_t __attribute__((may_alias, aligned(2))) pair16;
-/* dst[2j] = src[j] for j < n (n >= 1), 4-byte elements (floats, as bits). */
-static inline void strata_store_even32(void *dst_, const void *src_, size_t n)
-{
-    pair32 *d = dst_;
-    const word32 *src = src_;
-    word32 *dst = dst_;
-    for (size_t j = 0; j + 1 < n; j++) d[j] = (d[j] & ~(uint64_t)0xffffffffu) | src[j]; /* low half: dst[2j] */
-    dst[2 * (n - 1)] = src[n - 1];
-}
-/* dst[2j] = src[j] for j < n (n >= 1) where keep[j] != 0, for the decoder. */
-static inline void strata_store_even32_kept(void *dst_, const void *src_, const uint16_t *keep, size_t n)
-{
-    pair32 *d = dst_;
-    const word32 *src = src_;
-    word32 *dst = dst_;
-    STRATA_NO_DEPS
-    for (size_t j = 0; j + 1 < n; j++)
-        d[j] = keep[j] ? (d[j] & ~(uint64_t)0xffffffffu) | src[j] : d[j];
-    if (keep[n - 1]) dst[2 * (n - 1)] = src[n - 1];
-}
-/* dst[2j] = src[j] for j < n (n >= 1). */
 static inline void strata_store_even16(uint16_t *dst, const uint16_t *src, size_t n)
 {
     pair16 *d = (pair16 *)(void *)dst;
@@ -55,15 +112,6 @@ static inline void strata_store_even16(uint16_t *dst, const uint16_t *src, size_
     dst[2 * (n - 1)] = src[n - 1];
 }
 #else
-static inline void strata_store_even32_kept(void *dst, const void *src, const uint16_t *keep, size_t n)
-{
-    for (size_t j = 0; j < n; j++)
-        if (keep[j]) memcpy((char *)dst + 8 * j, (const char *)src + 4 * j, 4);
-}
-static inline void strata_store_even32(void *dst, const void *src, size_t n)
-{
-    for (size_t j = 0; j < n; j++) memcpy((char *)dst + 8 * j, (const char *)src + 4 * j, 4);
-}
 static inline void strata_store_even16(uint16_t *dst, const uint16_t *src, size_t n)
 {
     for (size_t j = 0; j < n; j++) dst[2 * j] = src[j];

@@ -10,7 +10,7 @@
 #define FN(name) STRATA_CAT_(name, SFX)
 
 /* Strided lines are copied to contiguous arrays this many points at a time:
- * the vectorizer cannot store every other float. */
+ * the vectorizer cannot store every other element. */
 #ifndef STRATA_LINE_CHUNK
 #define STRATA_LINE_CHUNK 256
 #endif
@@ -71,8 +71,9 @@ STRATA_INLINE void FN(line_encode_body)(const int form, const int single, T *x, 
 }
 #undef STRATA_LINE_ENCODE
 
-/* In place, a point of code 0 keeps its value (placed from UNPRED); into a
- * chunk's copy, every point is written and line_scatter() keeps those. The
+/* In place (or into a copy that holds the points), a point of code 0 keeps
+ * its value (placed from UNPRED); into a copy without them, every point is
+ * written and line_scatter() keeps those. The
  * loop once per arithmetic A (strata_dequantize_s, strata_dequantize_*). */
 #define STRATA_LINE_DECODE(A, PREDICT, STEP, TMAX)                                               \
     STRATA_NO_DEPS                                                                               \
@@ -114,11 +115,11 @@ STRATA_INLINE void FN(line_estimate_body)(const T *x, const T *a, const T *b, co
 }
 
 /* Where a line's points and neighbours are read from: in place (a contiguous
- * line), or a chunk's copies. */
+ * line), or a chunk's copies; o: at stride 2, the odds between the points. */
 typedef struct {
     T *x;
-    const T *a, *b, *c, *d;
-    T X[STRATA_LINE_CHUNK], N[4][STRATA_LINE_CHUNK + 3];
+    const T *a, *b, *c, *d, *o;
+    T X[STRATA_LINE_CHUNK], O[STRATA_LINE_CHUNK], N[4][STRATA_LINE_CHUNK + 3];
 } FN(line_view);
 
 STRATA_INLINE void FN(line_in_place)(FN(line_view) *k, const int form, T *x, ptrdiff_t ds)
@@ -130,12 +131,41 @@ STRATA_INLINE void FN(line_in_place)(FN(line_view) *k, const int form, T *x, ptr
     k->d = STRATA_FORM_READS_D(form) ? x + 3 * ds : x;
 }
 
-/* Copies n points at stride xs (unless the decoder, which does not read them)
- * and the neighbours the form reads. A pass along the row (on_row: xs == 2 ds)
- * finds all four on one lattice, copied once. */
-STRATA_INLINE void FN(line_gather_at)(FN(line_view) *k, const int form, const int points,
-                                      const T *x, const ptrdiff_t xs, ptrdiff_t ds, int on_row,
-                                      size_t n)
+/* Stride 2 (the finest level, most of the points): the points with the odds
+ * between them, for zipping back, and the neighbours the form reads. A pass
+ * along the row (on_row: ds == 1) finds the neighbours among those odds: the
+ * run from x - 3 unzips into all of them. */
+STRATA_INLINE void FN(line_unzip)(FN(line_view) *k, const int form, const T *x, ptrdiff_t ds,
+                                  int on_row, size_t n)
+{
+    if (on_row) {
+        FN(strata_unzip)(x - 3, k->N[0], k->N[1], n + 3); /* N[0][j] = x[2j - 3], N[1][j] = x[2j - 2] */
+        k->x = k->N[1] + 1;
+        k->o = k->N[0] + 2;
+        k->a = k->N[0];
+        k->b = k->N[0] + 1;
+        k->c = k->N[0] + 2;
+        k->d = k->N[0] + 3;
+        return;
+    }
+    FN(strata_unzip)(x, k->X, k->O, n);
+    k->x = k->X;
+    k->o = k->O;
+    FN(strata_unzip)(x - ds, k->N[1], NULL, n);
+    if (STRATA_FORM_READS_A(form)) FN(strata_unzip)(x - 3 * ds, k->N[0], NULL, n);
+    if (STRATA_FORM_READS_C(form)) FN(strata_unzip)(x + ds, k->N[2], NULL, n);
+    if (STRATA_FORM_READS_D(form)) FN(strata_unzip)(x + 3 * ds, k->N[3], NULL, n);
+    k->a = k->N[0];
+    k->b = k->N[1];
+    k->c = k->N[2];
+    k->d = k->N[3];
+}
+
+/* Other strides (coarser levels): copies n points at stride xs (unless the
+ * decoder, which does not read them) and the neighbours the form reads, as
+ * line_unzip does. */
+STRATA_INLINE void FN(line_gather)(FN(line_view) *k, const int form, const int points,
+                                   const T *x, const ptrdiff_t xs, ptrdiff_t ds, int on_row, size_t n)
 {
     if (points)
         for (size_t j = 0; j < n; j++) k->X[j] = x[(ptrdiff_t)j * xs];
@@ -161,50 +191,15 @@ STRATA_INLINE void FN(line_gather_at)(FN(line_view) *k, const int form, const in
     k->d = k->N[3];
 }
 
-/* Stride 2 (the finest level, most of the points) gets its own copy loops. */
-STRATA_INLINE void FN(line_gather)(FN(line_view) *k, const int form, const int points,
-                                   const T *x, ptrdiff_t xs, ptrdiff_t ds, int on_row, size_t n)
-{
-    if (xs == 2) FN(line_gather_at)(k, form, points, x, 2, ds, on_row, n);
-    else FN(line_gather_at)(k, form, points, x, xs, ds, on_row, n);
-}
-
-/* Writes the chunk's points back; with decoded codes, only those not 0. */
+/* Writes line_gather's chunk back; with decoded codes, only those not 0. */
 STRATA_INLINE void FN(line_scatter)(const FN(line_view) *k, T *x, ptrdiff_t xs, size_t n,
                                     const uint16_t *decoded)
 {
-    if (sizeof(T) == 4 && xs == 2 && n && decoded) {
-        strata_store_even32_kept(x, k->X, decoded, n);
-        return;
-    }
-    if (xs == 2 && n && decoded) {
-        /* As a contiguous run with every other point kept as it is: the
-         * compiler vectorizes that loop as loads, selects and stores (as
-         * line_decode_body in place). The points between belong to other
-         * passes, which no thread runs meanwhile; the run ends at the last
-         * point, so it stays within the row. */
-        T v[2 * STRATA_LINE_CHUNK];
-        uint16_t keep[2 * STRATA_LINE_CHUNK];
-        for (size_t j = 0; j < n; j++) {
-            v[2 * j] = k->X[j];
-            v[2 * j + 1] = 0;
-            keep[2 * j] = decoded[j];
-            keep[2 * j + 1] = 0;
-        }
-        STRATA_NO_DEPS
-        for (size_t i = 0; i < 2 * n - 1; i++) x[i] = keep[i] ? v[i] : x[i];
-        return;
-    }
-    if (sizeof(T) == 4 && xs == 2 && n) { /* encoding: every point of the working copy holds a value */
-        strata_store_even32(x, k->X, n);
-        return;
-    }
     if (decoded) {
         for (size_t j = 0; j < n; j++) x[(ptrdiff_t)j * xs] = decoded[j] ? k->X[j] : x[(ptrdiff_t)j * xs];
         return;
     }
-    if (xs == 2) for (size_t j = 0; j < n; j++) x[2 * j] = k->X[j];
-    else for (size_t j = 0; j < n; j++) x[(ptrdiff_t)j * xs] = k->X[j];
+    for (size_t j = 0; j < n; j++) x[(ptrdiff_t)j * xs] = k->X[j];
 }
 
 /* One line, op (OP_ENCODE, OP_DECODE, OP_ESTIMATE) with a constant form: in
@@ -229,7 +224,10 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, const int single, 
     for (size_t j0 = 0; j0 < n; j0 += STRATA_LINE_CHUNK) {
         const size_t m = n - j0 < STRATA_LINE_CHUNK ? n - j0 : STRATA_LINE_CHUNK;
         T *xj = x + (ptrdiff_t)j0 * xs;
-        FN(line_gather)(&k, form, op != OP_DECODE, xj, xs, ds, on_row, m);
+        /* At stride 2 the decoder reads the points too: code 0 keeps its value. */
+        const int zip = xs == 2;
+        if (zip) FN(line_unzip)(&k, form, xj, ds, on_row, m);
+        else FN(line_gather)(&k, form, op != OP_DECODE, xj, xs, ds, on_row, m);
         if (op == OP_ESTIMATE) {
             FN(line_estimate_body)(k.x, k.a, k.b, k.c, k.d, m, p->inv_step, cost);
             continue;
@@ -245,9 +243,10 @@ STRATA_INLINE void FN(line_run)(const int op, const int form, const int single, 
                 for (size_t j = 0; j < m; j++) q[j] = codes[2 * (j0 + j)];
             else if (cs != 1)
                 for (size_t j = 0; j < m; j++) q[j] = codes[(ptrdiff_t)(j0 + j) * cs];
-            FN(line_decode_body)(form, single, 0, k.x, k.a, k.b, k.c, k.d, m, c, p);
+            FN(line_decode_body)(form, single, zip, k.x, k.a, k.b, k.c, k.d, m, c, p);
         }
-        FN(line_scatter)(&k, xj, xs, m, op == OP_DECODE ? c : NULL);
+        if (zip) FN(strata_zip)(xj, k.x, k.o, m);
+        else FN(line_scatter)(&k, xj, xs, m, op == OP_DECODE ? c : NULL);
     }
 }
 
