@@ -26,78 +26,53 @@
  * other passes, which no thread runs meanwhile. */
 #if defined(__SSE2__)
 #  include <emmintrin.h>
-#  define STRATA_UNZIP_SIMD 1
+#  define STRATA_IF_SSE2(...) __VA_ARGS__
 #else
-#  define STRATA_UNZIP_SIMD 0
+#  define STRATA_IF_SSE2(...)
 #endif
 
-/* even[j] = src[2j] for j < m, odd[j] = src[2j + 1] for j < m - 1 (odd may be
- * NULL); m >= 1. */
-STRATA_INLINE void strata_unzip_f32(const float *src, float *restrict even, float *restrict odd, size_t m)
-{
-    size_t j = 0;
-#if STRATA_UNZIP_SIMD
-    for (; j + 4 < m; j += 4) { /* 8 elements, all before src[2m - 1] */
-        const __m128 lo = _mm_loadu_ps(src + 2 * j), hi = _mm_loadu_ps(src + 2 * j + 4);
-        _mm_storeu_ps(even + j, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
-        if (odd) _mm_storeu_ps(odd + j, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)));
+/* For T, W elements to a vector V: strata_unzip_SFX, even[j] = src[2j] for
+ * j < m, odd[j] = src[2j + 1] for j < m - 1 (odd may be NULL), and
+ * strata_zip_SFX, dst[2j] = even[j] for j < m, dst[2j + 1] = odd[j] for
+ * j < m - 1; m >= 1. EVENS and ODDS split two vectors of a run, LOW and HIGH
+ * merge two back. */
+#define STRATA_DEFINE_ZIP(SFX, T, V, W, LOAD, STORE, EVENS, ODDS, LOW, HIGH)                   \
+    STRATA_INLINE void strata_unzip_##SFX(const T *src, T *restrict even, T *restrict odd,    \
+                                          size_t m)                                          \
+    {                                                                                        \
+        size_t j = 0;                                                                        \
+        STRATA_IF_SSE2(for (; j + W < m; j += W) { /* all before src[2m - 1] */              \
+            const V lo = LOAD(src + 2 * j), hi = LOAD(src + 2 * j + W);                      \
+            STORE(even + j, EVENS(lo, hi));                                                  \
+            if (odd) STORE(odd + j, ODDS(lo, hi));                                           \
+        })                                                                                   \
+        for (; j + 1 < m; j++) {                                                             \
+            even[j] = src[2 * j];                                                            \
+            if (odd) odd[j] = src[2 * j + 1];                                                \
+        }                                                                                    \
+        even[m - 1] = src[2 * (m - 1)];                                                      \
+    }                                                                                        \
+    STRATA_INLINE void strata_zip_##SFX(T *dst, const T *even, const T *odd, size_t m)        \
+    {                                                                                        \
+        size_t j = 0;                                                                        \
+        STRATA_IF_SSE2(for (; j + W < m; j += W) {                                           \
+            const V e = LOAD(even + j), o = LOAD(odd + j);                                   \
+            STORE(dst + 2 * j, LOW(e, o));                                                   \
+            STORE(dst + 2 * j + W, HIGH(e, o));                                              \
+        })                                                                                   \
+        for (; j + 1 < m; j++) {                                                             \
+            dst[2 * j] = even[j];                                                            \
+            dst[2 * j + 1] = odd[j];                                                         \
+        }                                                                                    \
+        dst[2 * (m - 1)] = even[m - 1];                                                      \
     }
-#endif
-    for (; j + 1 < m; j++) {
-        even[j] = src[2 * j];
-        if (odd) odd[j] = src[2 * j + 1];
-    }
-    even[m - 1] = src[2 * (m - 1)];
-}
-STRATA_INLINE void strata_unzip_f64(const double *src, double *restrict even, double *restrict odd, size_t m)
-{
-    size_t j = 0;
-#if STRATA_UNZIP_SIMD
-    for (; j + 2 < m; j += 2) {
-        const __m128d lo = _mm_loadu_pd(src + 2 * j), hi = _mm_loadu_pd(src + 2 * j + 2);
-        _mm_storeu_pd(even + j, _mm_unpacklo_pd(lo, hi));
-        if (odd) _mm_storeu_pd(odd + j, _mm_unpackhi_pd(lo, hi));
-    }
-#endif
-    for (; j + 1 < m; j++) {
-        even[j] = src[2 * j];
-        if (odd) odd[j] = src[2 * j + 1];
-    }
-    even[m - 1] = src[2 * (m - 1)];
-}
-/* dst[2j] = even[j] for j < m, dst[2j + 1] = odd[j] for j < m - 1; m >= 1. */
-STRATA_INLINE void strata_zip_f32(float *dst, const float *even, const float *odd, size_t m)
-{
-    size_t j = 0;
-#if STRATA_UNZIP_SIMD
-    for (; j + 4 < m; j += 4) {
-        const __m128 e = _mm_loadu_ps(even + j), o = _mm_loadu_ps(odd + j);
-        _mm_storeu_ps(dst + 2 * j, _mm_unpacklo_ps(e, o));
-        _mm_storeu_ps(dst + 2 * j + 4, _mm_unpackhi_ps(e, o));
-    }
-#endif
-    for (; j + 1 < m; j++) {
-        dst[2 * j] = even[j];
-        dst[2 * j + 1] = odd[j];
-    }
-    dst[2 * (m - 1)] = even[m - 1];
-}
-STRATA_INLINE void strata_zip_f64(double *dst, const double *even, const double *odd, size_t m)
-{
-    size_t j = 0;
-#if STRATA_UNZIP_SIMD
-    for (; j + 2 < m; j += 2) {
-        const __m128d e = _mm_loadu_pd(even + j), o = _mm_loadu_pd(odd + j);
-        _mm_storeu_pd(dst + 2 * j, _mm_unpacklo_pd(e, o));
-        _mm_storeu_pd(dst + 2 * j + 2, _mm_unpackhi_pd(e, o));
-    }
-#endif
-    for (; j + 1 < m; j++) {
-        dst[2 * j] = even[j];
-        dst[2 * j + 1] = odd[j];
-    }
-    dst[2 * (m - 1)] = even[m - 1];
-}
+#define STRATA_EVENS_PS(lo, hi) _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0))
+#define STRATA_ODDS_PS(lo, hi) _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))
+STRATA_DEFINE_ZIP(f32, float, __m128, 4, _mm_loadu_ps, _mm_storeu_ps, STRATA_EVENS_PS,
+                  STRATA_ODDS_PS, _mm_unpacklo_ps, _mm_unpackhi_ps)
+STRATA_DEFINE_ZIP(f64, double, __m128d, 2, _mm_loadu_pd, _mm_storeu_pd, _mm_unpacklo_pd,
+                  _mm_unpackhi_pd, _mm_unpacklo_pd, _mm_unpackhi_pd)
+#undef STRATA_DEFINE_ZIP
 
 /* dst[2j] = src[j] for j < n (n >= 1): codes, 16-bit. The compiler does not
  * vectorize a loop that stores every other element, so this one runs over
